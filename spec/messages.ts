@@ -54,11 +54,10 @@ export const OP_NAMES = ['socket', 'bind', 'listen', 'accept', 'connect', 'send'
 export const OpValue = z.union([
   z.strictObject({ fd }), // socket
   z.strictObject({ fd, peer: Address }), // accept
-  z.strictObject({ local: Address }), // bind
-  z.strictObject({ local: Address.nullable() }), // getsockname
+  z.strictObject({ local: Address.nullable() }), // bind, listen, connect (never null); getsockname (null = unbound)
   z.strictObject({ sent: z.number().int().min(1) }), // send
   z.strictObject({ data: hex }), // recv ("" = end-of-stream)
-  z.strictObject({}), // listen, connect, close
+  z.strictObject({}), // close
 ]);
 export type OpValue = z.infer<typeof OpValue>;
 

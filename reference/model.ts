@@ -1,0 +1,299 @@
+/**
+ * The model's one public step: `step(state, action, options)` returns the next
+ * state and what the implementation must have emitted, a violation when the
+ * implementation's observed answer is not allowed, or `illegal` when the
+ * action makes no sense in this state (a harness bug, never a verdict).
+ *
+ * Actions are finer than wire requests: a call is issued by one action and,
+ * if it blocks, completed by a later `complete`; a handshake role moves by
+ * `advance`. `enabledActions` lists the completions and advances that can
+ * happen now — a settled implementation has none left.
+ */
+import type { Fault, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
+import { type Ctx, type Emission, Illegal, type SoftFinding, Violation } from './context.ts';
+import { type Next, PROGRAMS, type RoleCtx, initialVars, missingParams, roleNext, roleOnOutcome } from './roles.ts';
+import { type RoleRun, type State, clone, sockKey } from './state.ts';
+import { abandon, applyFault, closeSocket, complete, completable, gcConns, issue, tickWorld } from './world.ts';
+
+export type Action =
+  | { readonly type: 'call'; readonly id: number; readonly process: string; readonly call: Op }
+  | {
+      readonly type: 'handshake';
+      readonly id: number;
+      readonly process: string;
+      readonly role: Role;
+      readonly params: RoleParams;
+      readonly hold: readonly string[];
+    }
+  | { readonly type: 'advance'; readonly hs: number }
+  | { readonly type: 'complete'; readonly key: string }
+  | { readonly type: 'resume'; readonly hs: number }
+  | { readonly type: 'tick' }
+  | { readonly type: 'fault'; readonly fault: Fault };
+
+export interface StepOptions {
+  /** The implementation's answer for a call key ("17" for call 17, "h5.3" for handshake 5's fourth call). */
+  readonly observed?: (key: string) => Outcome | undefined;
+  /** Answers for the unobservable choices, in the order they come up; missing ones take 0. */
+  readonly choices?: readonly number[];
+}
+
+export type StepResult =
+  | {
+      readonly kind: 'ok';
+      readonly state: State;
+      readonly emissions: readonly Emission[];
+      readonly soft: readonly SoftFinding[];
+      readonly choicePoints: readonly number[];
+    }
+  | { readonly kind: 'violation'; readonly violation: Violation; readonly choicePoints: readonly number[] }
+  | { readonly kind: 'illegal'; readonly reason: string };
+
+export function roleCallKey(hs: number, seq: number): string {
+  return `h${hs}.${seq}`;
+}
+
+export function step(state: State, action: Action, options: StepOptions = {}): StepResult {
+  const next = clone(state);
+  const emissions: Emission[] = [];
+  const soft: SoftFinding[] = [];
+  const choicePoints: number[] = [];
+  const choices = options.choices ?? [];
+  const ctx: Ctx = {
+    observed: options.observed ?? (() => undefined),
+    pick(n: number): number {
+      const index = choicePoints.length;
+      choicePoints.push(n);
+      const choice = choices[index] ?? 0;
+      return choice < n ? choice : 0;
+    },
+    soft(req: string, message: string) {
+      soft.push({ req, message });
+    },
+    emit(emission: Emission) {
+      emissions.push(emission);
+    },
+  };
+  try {
+    applyAction(next, ctx, action);
+    gcConns(next);
+    return { kind: 'ok', state: next, emissions, soft, choicePoints };
+  } catch (thrown) {
+    if (thrown instanceof Violation) return { kind: 'violation', violation: thrown, choicePoints };
+    if (thrown instanceof Illegal) return { kind: 'illegal', reason: thrown.reason };
+    throw thrown;
+  }
+}
+
+function applyAction(state: State, ctx: Ctx, action: Action): void {
+  switch (action.type) {
+    case 'call': {
+      const proc = state.procs[action.process];
+      if (!proc) throw new Illegal(`no process ${action.process}`);
+      if (proc.busy) throw new Illegal(`process ${action.process} is busy with ${proc.busy}`);
+      const key = String(action.id);
+      if (state.pending[key]) throw new Illegal(`call id ${key} is already pending`);
+      issue(state, ctx, key, action.process, action.call, null);
+      proc.busy = key;
+      if (completable(state, key)) completeCall(state, ctx, key);
+      return;
+    }
+    case 'complete': {
+      if (!completable(state, action.key)) throw new Illegal(`call ${action.key} cannot complete now`);
+      completeCall(state, ctx, action.key);
+      return;
+    }
+    case 'handshake':
+      return startHandshake(state, action);
+    case 'advance':
+      return advance(state, ctx, action.hs);
+    case 'resume': {
+      const run = state.roles[String(action.hs)];
+      if (!run || !run.held) throw new Illegal(`handshake ${action.hs} is not held`);
+      run.held = false;
+      run.passed.push(run.label!);
+      run.labelSince = state.now;
+      return;
+    }
+    case 'tick':
+      tickWorld(state, ctx);
+      timeOutRoles(state);
+      return;
+    case 'fault':
+      applyFault(state, ctx, action.fault);
+      if (action.fault.kind === 'crash') crashRoles(state, action.fault.process);
+      return;
+  }
+}
+
+function completeCall(state: State, ctx: Ctx, key: string): void {
+  const pending = state.pending[key]!;
+  const outcome = complete(state, ctx, key);
+  const proc = state.procs[pending.proc]!;
+  if (pending.role === null) {
+    if (proc.busy === key) proc.busy = null;
+    ctx.emit({ type: 'result', id: Number(key), proc: pending.proc, op: pending.op, outcome });
+    return;
+  }
+  const run = state.roles[pending.role]!;
+  run.pendingKey = null;
+  ctx.emit({ type: 'event', id: Number(run.id), proc: run.proc, label: run.label!, op: pending.op, outcome });
+  track(run, pending.op, outcome);
+  const program = PROGRAMS[run.role];
+  const reaction = roleOnOutcome(program, run, outcome, roleCtx(state, run));
+  if (reaction.kind === 'retry') {
+    if (state.now + 1 - run.labelSince < state.config.ticks.stepTimeout) run.retryAt = state.now + 1;
+    else run.failure = { label: run.label!, error: 'ECONNREFUSED', reqs: ['HS-CONNECT-RETRY'], why: `refused for ${state.config.ticks.stepTimeout} ticks`, cleanup: true };
+  } else if (reaction.kind === 'fail') {
+    run.failure = { label: run.label!, error: reaction.error, reqs: reaction.reqs, why: reaction.why, cleanup: true };
+  }
+}
+
+/** Keep the list of descriptors a role holds, for its cleanup and its layout check. */
+function track(run: RoleRun, op: Op, outcome: Outcome): void {
+  if (!('value' in outcome)) return;
+  const value = outcome.value as { fd?: number };
+  if ((op.op === 'socket' || op.op === 'accept') && value.fd !== undefined) run.opened.push(value.fd);
+  if (op.op === 'close') run.opened = run.opened.filter((fd) => fd !== op.fd);
+}
+
+function roleCtx(state: State, run: RoleRun): RoleCtx {
+  return { config: state.config, params: run.params, now: state.now };
+}
+
+function startHandshake(state: State, action: Extract<Action, { type: 'handshake' }>): void {
+  const proc = state.procs[action.process];
+  if (!proc) throw new Illegal(`no process ${action.process}`);
+  if (!proc.alive) throw new Illegal(`process ${action.process} has crashed`);
+  if (proc.busy) throw new Illegal(`process ${action.process} is busy with ${proc.busy}`);
+  const program = PROGRAMS[action.role];
+  const missing = missingParams(program, action.params, state.config);
+  if (missing) throw new Illegal(missing);
+  const id = String(action.id);
+  if (state.roles[id]) throw new Illegal(`handshake ${id} exists`);
+  state.roles[id] = {
+    id,
+    role: action.role,
+    proc: action.process,
+    params: action.params,
+    hold: [...action.hold],
+    pc: 0,
+    vars: initialVars(program, action.params),
+    buf: '',
+    label: null,
+    labelSince: state.now,
+    passed: [],
+    held: false,
+    retryAt: 0,
+    seq: 0,
+    pendingKey: null,
+    opened: [],
+    failure: null,
+    finished: false,
+  };
+  proc.busy = `h${id}`;
+}
+
+function advance(state: State, ctx: Ctx, hs: number): void {
+  const run = state.roles[String(hs)];
+  if (!run || !canAdvance(state, run)) throw new Illegal(`handshake ${hs} cannot move now`);
+  const proc = state.procs[run.proc]!;
+  if (run.failure) {
+    if (run.failure.cleanup) {
+      for (const fd of run.opened) {
+        const sock = state.socks[sockKey(run.proc, fd)];
+        if (sock) closeSocket(state, ctx, sock);
+      }
+    }
+    run.opened = [];
+    finish(state, ctx, run, { status: 'failed', label: run.failure.label, error: run.failure.error });
+    if (proc.busy === `h${run.id}`) proc.busy = null;
+    return;
+  }
+  const program = PROGRAMS[run.role];
+  const next: Next = roleNext(program, run, roleCtx(state, run));
+  if (next.kind === 'done') {
+    finish(state, ctx, run, next.outcome);
+    if (proc.busy === `h${run.id}`) proc.busy = null;
+    return;
+  }
+  if (run.label !== next.label) {
+    run.label = next.label;
+    run.labelSince = state.now;
+    if (run.hold.includes(next.label) && !run.passed.includes(next.label)) {
+      run.held = true;
+      ctx.emit({ type: 'held', id: hs, proc: run.proc, label: next.label });
+      return;
+    }
+  }
+  const key = roleCallKey(hs, run.seq);
+  run.seq += 1;
+  run.pendingKey = key;
+  issue(state, ctx, key, run.proc, next.op, run.id);
+  if (completable(state, key)) completeCall(state, ctx, key);
+}
+
+function finish(state: State, ctx: Ctx, run: RoleRun, outcome: import('../spec/messages.ts').HandshakeOutcome): void {
+  ctx.emit({ type: 'done', id: Number(run.id), proc: run.proc, outcome });
+  delete state.roles[run.id];
+}
+
+function canAdvance(state: State, run: RoleRun): boolean {
+  if (run.finished || run.held || run.pendingKey !== null) return false;
+  if (run.failure) return true;
+  return state.now >= run.retryAt;
+}
+
+/** A role still blocked stepTimeout ticks after its step began fails there (HS-STEP-TIMEOUT). */
+function timeOutRoles(state: State): void {
+  for (const run of Object.values(state.roles)) {
+    if (run.failure || !run.pendingKey) continue;
+    if (completable(state, run.pendingKey)) continue;
+    if (state.now - run.labelSince < state.config.ticks.stepTimeout) continue;
+    abandon(state, run.pendingKey);
+    run.pendingKey = null;
+    run.failure = { label: run.label!, error: 'ETIMEDOUT', reqs: ['HS-STEP-TIMEOUT'], why: `waited ${state.config.ticks.stepTimeout} ticks at ${run.label}`, cleanup: true };
+  }
+}
+
+function crashRoles(state: State, proc: string): void {
+  for (const run of Object.values(state.roles)) {
+    if (run.proc !== proc) continue;
+    run.pendingKey = null;
+    run.held = false;
+    run.failure = { label: run.label ?? PROGRAMS[run.role].steps[0]!.label, error: 'ECANCELED', reqs: ['FAULT-CRASH-TEARDOWN'], why: `${proc} crashed`, cleanup: false };
+  }
+}
+
+/** The completions and role moves that can happen now, without the clock advancing. */
+export function enabledActions(state: State): Action[] {
+  const actions: Action[] = [];
+  for (const key of Object.keys(state.pending)) if (completable(state, key)) actions.push({ type: 'complete', key });
+  for (const run of Object.values(state.roles)) if (canAdvance(state, run)) actions.push({ type: 'advance', hs: Number(run.id) });
+  return actions;
+}
+
+/** Ids of the raw calls and handshakes that have not given their final answer. */
+export function pendingIds(state: State): number[] {
+  const ids: number[] = [];
+  for (const pending of Object.values(state.pending)) if (pending.role === null) ids.push(Number(pending.key));
+  for (const run of Object.values(state.roles)) ids.push(Number(run.id));
+  return ids.sort((a, b) => a - b);
+}
+
+/** Run every enabled action, first come first served, until none is left (the reference implementation's settle). */
+export function settle(state: State, observed?: StepOptions['observed']): { state: State; emissions: Emission[]; soft: SoftFinding[] } {
+  let current = state;
+  const emissions: Emission[] = [];
+  const soft: SoftFinding[] = [];
+  for (let guard = 0; guard < 100_000; guard++) {
+    const actions = enabledActions(current);
+    if (actions.length === 0) return { state: current, emissions, soft };
+    const result = step(current, actions[0]!, { observed });
+    if (result.kind !== 'ok') throw new Error(`settle: ${result.kind === 'illegal' ? result.reason : result.violation.expected}`);
+    current = result.state;
+    emissions.push(...result.emissions);
+    soft.push(...result.soft);
+  }
+  throw new Error('settle: no quiescence after 100000 actions');
+}

@@ -1,0 +1,428 @@
+/**
+ * The four handshake roles as step tables (SPEC.md chapters 7-9): each step
+ * carries the seeds' step label, the call it makes (computed from what the
+ * role learnt so far) and the requirements it implements.
+ *
+ * A role is a pure program: `roleNext` says what it does next and
+ * `roleOnOutcome` feeds it the outcome of its call. The model runs it against
+ * the socket world; the harness runs the very same tables through plain calls
+ * to play a peer — faithfully, or with one deliberate deviation.
+ */
+import type { ErrorCode, HandshakeOutcome, Layout, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
+import { bytesToHex, hexToBytes, readU32, u32 } from '../spec/bytes.ts';
+import { type WorldConfig, stgOf } from '../spec/config.ts';
+
+export type Vars = Record<string, number | string>;
+
+export interface RoleCtx {
+  readonly config: WorldConfig;
+  readonly params: RoleParams;
+  readonly now: number;
+}
+
+export interface Rejection {
+  readonly error: ErrorCode;
+  readonly reqs: readonly string[];
+  readonly why: string;
+}
+
+interface CallStep {
+  readonly kind: 'call';
+  readonly label: string;
+  readonly reqs: readonly string[];
+  readonly op: (v: Vars, c: RoleCtx) => Op;
+  /** Record what the call returned. */
+  readonly save?: (v: Vars, value: Record<string, unknown>) => void;
+  /** A refused connect is retried one tick later (HS-CONNECT-RETRY). */
+  readonly retry?: boolean;
+}
+
+interface RecvStep {
+  readonly kind: 'recv';
+  readonly label: string;
+  readonly reqs: readonly string[];
+  readonly fd: string;
+  readonly bytes: (c: RoleCtx) => number;
+  /** Check the whole message; a rejection fails the role at this step with EPROTO. */
+  readonly check: (v: Vars, message: string, c: RoleCtx) => Rejection | null;
+  readonly save: (v: Vars, message: string) => void;
+}
+
+export type Step = CallStep | RecvStep;
+
+export interface RoleProgram {
+  readonly role: Role;
+  readonly steps: readonly Step[];
+  readonly layout: (v: Vars) => Layout;
+  readonly reqs: readonly string[];
+  /** Params the role cannot do without. */
+  readonly needs: readonly ('peer' | 'stg')[];
+}
+
+// ── step builders ────────────────────────────────────────────────────────
+
+const num = (v: Vars, name: string): number => {
+  const value = v[name];
+  if (typeof value !== 'number') throw new Error(`role variable ${name} is not set`);
+  return value;
+};
+
+function wks(c: RoleCtx): string {
+  return hexToBytes(c.config.wellKnownString);
+}
+
+function offeredStg(c: RoleCtx): { id: number; length: number; ports: readonly [number, number] } {
+  const stg = stgOf(c.config, c.params.stg ?? -1);
+  if (!stg) throw new Error(`role needs params.stg naming a configured STG (got ${String(c.params.stg)})`);
+  return stg;
+}
+
+function socket(label: string, family: 'net' | 'dss', as: string, reqs: string[]): Step {
+  return {
+    kind: 'call',
+    label,
+    reqs,
+    op: () => ({ op: 'socket', family }),
+    save: (v, value) => {
+      v[as] = value.fd as number;
+    },
+  };
+}
+
+function bindNet(label: string, fd: string, port: (c: RoleCtx) => number, reqs: string[]): Step {
+  return { kind: 'call', label, reqs, op: (v, c) => ({ op: 'bind', fd: num(v, fd), port: port(c) }) };
+}
+
+function bindStg(label: string, fd: string, reqs: string[]): Step {
+  return { kind: 'call', label, reqs, op: (v) => ({ op: 'bind', fd: num(v, fd), stg: num(v, 'stg'), port: 0 }) };
+}
+
+function listen(label: string, fd: string, backlog: number, reqs: string[]): Step {
+  return { kind: 'call', label, reqs, op: (v) => ({ op: 'listen', fd: num(v, fd), backlog }) };
+}
+
+function accept(label: string, fd: string, as: string, reqs: string[], peerHostAs?: string): Step {
+  return {
+    kind: 'call',
+    label,
+    reqs,
+    op: (v) => ({ op: 'accept', fd: num(v, fd) }),
+    save: (v, value) => {
+      v[as] = value.fd as number;
+      const peer = value.peer as { host?: string };
+      if (peerHostAs && peer.host !== undefined) v[peerHostAs] = peer.host;
+    },
+  };
+}
+
+function connectNet(label: string, fd: string, to: (v: Vars, c: RoleCtx) => { host: string; port: number }, reqs: string[]): Step {
+  return { kind: 'call', label, reqs, retry: true, op: (v, c) => ({ op: 'connect', fd: num(v, fd), to: to(v, c) }) };
+}
+
+function connectStg(label: string, fd: string, port: string, reqs: string[]): Step {
+  return { kind: 'call', label, reqs, retry: true, op: (v) => ({ op: 'connect', fd: num(v, fd), to: { stg: num(v, 'stg'), port: num(v, port) } }) };
+}
+
+function send(label: string, fd: string, data: (v: Vars, c: RoleCtx) => string, reqs: string[]): Step {
+  return { kind: 'call', label, reqs, op: (v, c) => ({ op: 'send', fd: num(v, fd), data: bytesToHex(data(v, c)) }) };
+}
+
+function getsockname(label: string, fd: string, portAs: string, reqs: string[]): Step {
+  return {
+    kind: 'call',
+    label,
+    reqs,
+    op: (v) => ({ op: 'getsockname', fd: num(v, fd) }),
+    save: (v, value) => {
+      v[portAs] = (value.local as { port: number }).port;
+    },
+  };
+}
+
+function close(label: string, fd: string, reqs: string[]): Step {
+  return { kind: 'call', label, reqs, op: (v) => ({ op: 'close', fd: num(v, fd) }) };
+}
+
+function recvU32(label: string, fd: string, as: string, reqs: string[], check: (value: number, v: Vars, c: RoleCtx) => string | null): Step {
+  return {
+    kind: 'recv',
+    label,
+    reqs,
+    fd,
+    bytes: () => 4,
+    check: (v, message, c) => {
+      const why = check(readU32(message), v, c);
+      return why === null ? null : { error: 'EPROTO', reqs, why };
+    },
+    save: (v, message) => {
+      v[as] = readU32(message);
+    },
+  };
+}
+
+function recvString(label: string, fd: string, reqs: string[]): Step {
+  return {
+    kind: 'recv',
+    label,
+    reqs,
+    fd,
+    bytes: (c) => wks(c).length,
+    check: (_v, message, c) => (message === wks(c) ? null : { error: 'EPROTO', reqs, why: 'the bytes differ from the well-known string' }),
+    save: () => {},
+  };
+}
+
+function recvStgInfo(label: string, fd: string, reqs: string[]): Step {
+  return {
+    kind: 'recv',
+    label,
+    reqs,
+    fd,
+    bytes: () => 8,
+    check: (_v, message, c) => {
+      const id = readU32(message, 0);
+      const length = readU32(message, 4);
+      const stg = stgOf(c.config, id);
+      if (!stg) return { error: 'EPROTO', reqs, why: `STG ${id} is not configured` };
+      if (stg.length !== length) return { error: 'EPROTO', reqs, why: `stg${id} has length ${stg.length}, not ${length}` };
+      return null;
+    },
+    save: (v, message) => {
+      v.stg = readU32(message, 0);
+    },
+  };
+}
+
+const inRange = (value: number, [lo, hi]: readonly [number, number]): boolean => value >= lo && value <= hi;
+
+const stgInfo = (c: RoleCtx): string => u32(offeredStg(c).id) + u32(offeredStg(c).length);
+const peerHost = (c: RoleCtx): string => {
+  if (!c.params.peer) throw new Error('role needs params.peer');
+  return c.params.peer;
+};
+
+// ── the four tables ──────────────────────────────────────────────────────
+
+const FS_SRC = ['HS-FS-84-EPHEMERAL-SOURCE'];
+const FS_WKP1 = ['HS-FS-136-CONNECT-WKP1'];
+const FS_STP = ['HS-FS-146-STP-CONNECT'];
+const FS_AUX = ['HS-FS-CLOSE-AUXILIARY'];
+
+export const FS_SERVER: RoleProgram = {
+  role: 'fs-server',
+  needs: ['peer', 'stg'],
+  reqs: ['HS-FS-LAYOUT'],
+  steps: [
+    socket('82', 'net', 'ctl', FS_SRC),
+    bindNet('84', 'ctl', () => 0, FS_SRC),
+    connectNet('86', 'ctl', (_v, c) => ({ host: peerHost(c), port: c.config.wkp }), FS_SRC),
+    send('90', 'ctl', (_v, c) => wks(c), ['HS-FS-90-SEND-STRING']),
+    recvU32('92', 'ctl', 'clientFd', ['HS-FS-122-SEND-FD'], () => null),
+    socket('94', 'net', 'err', FS_SRC),
+    bindNet('96', 'err', () => 0, FS_SRC),
+    connectNet('98', 'err', (_v, c) => ({ host: peerHost(c), port: c.config.wkp }), FS_SRC),
+    send('100', 'err', (v) => u32(num(v, 'clientFd')), ['HS-FS-100-ECHO-FD']),
+    socket('132', 'net', 'aux', FS_WKP1),
+    bindNet('134', 'aux', () => 0, FS_WKP1),
+    connectNet('136', 'aux', (_v, c) => ({ host: peerHost(c), port: c.config.wkp + 1 }), FS_WKP1),
+    send('138', 'aux', (_v, c) => stgInfo(c), ['HS-FS-138-STG-INFO']),
+    recvU32('140', 'aux', 'stpPort', ['HS-FS-140-CHECK-PORT'], (port, _v, c) =>
+      inRange(port, offeredStg(c).ports) ? null : `port ${port} is outside stg${offeredStg(c).id}'s ${offeredStg(c).ports.join('..')}`,
+    ),
+    socket('142', 'dss', 'data', FS_STP),
+    bindStg('144', 'data', FS_STP),
+    connectStg('146', 'data', 'stpPort', FS_STP),
+    close('148', 'aux', FS_AUX),
+  ],
+  layout: (v) => ({ control: num(v, 'ctl'), status: num(v, 'err'), data: num(v, 'data') }),
+};
+
+const FS_LIS = ['HS-FS-116-CLIENT-LISTENS-WKP'];
+
+export const FS_CLIENT: RoleProgram = {
+  role: 'fs-client',
+  needs: [],
+  reqs: ['HS-FS-LAYOUT'],
+  steps: [
+    socket('112', 'net', 'lis', FS_LIS),
+    bindNet('114', 'lis', (c) => c.config.wkp, FS_LIS),
+    listen('116', 'lis', 2, FS_LIS),
+    accept('118', 'lis', 'c1', FS_LIS),
+    recvString('120', 'c1', ['HS-FS-120-CHECK-STRING']),
+    send('122', 'c1', (v) => u32(num(v, 'c1')), ['HS-FS-122-SEND-FD']),
+    accept('124', 'lis', 'c2', FS_LIS),
+    close('124A', 'lis', FS_AUX),
+    recvU32('126', 'c2', 'echo', ['HS-FS-126-CHECK-FD'], (value, v) =>
+      value === num(v, 'c1') ? null : `the echo ${value} is not the descriptor ${num(v, 'c1')} sent at 122`,
+    ),
+    socket('152', 'net', 'lis1', FS_WKP1),
+    bindNet('154', 'lis1', (c) => c.config.wkp + 1, FS_WKP1),
+    listen('156', 'lis1', 1, FS_WKP1),
+    accept('158', 'lis1', 'aux', FS_WKP1),
+    close('158A', 'lis1', FS_AUX),
+    recvStgInfo('160', 'aux', ['HS-FS-160-CHECK-STG']),
+    socket('162', 'dss', 'slis', ['HS-FS-164-DYNAMIC-STP-PORT']),
+    bindStg('164', 'slis', ['HS-FS-164-DYNAMIC-STP-PORT']),
+    listen('166', 'slis', 1, ['HS-FS-164-DYNAMIC-STP-PORT']),
+    getsockname('168', 'slis', 'sport', ['HS-FS-164-DYNAMIC-STP-PORT']),
+    send('170', 'aux', (v) => u32(num(v, 'sport')), ['HS-FS-164-DYNAMIC-STP-PORT']),
+    accept('172', 'slis', 'data', FS_STP),
+    close('172A', 'slis', FS_AUX),
+    close('172B', 'aux', FS_AUX),
+  ],
+  layout: (v) => ({ control: num(v, 'c1'), status: num(v, 'c2'), data: num(v, 'data') }),
+};
+
+const DB_DYN = ['HS-DB-184-DYNAMIC-PORT'];
+const DB_WKP = ['HS-DB-194-CONNECT-WKP'];
+const DB_CONN = ['HS-DB-234-CONNECT-DYNAMIC'];
+const DB_STP = ['HS-DB-210-SEND-STP-PORT'];
+const DB_CLOSE = ['HS-DB-214-CLOSE-NETWORK'];
+
+export const DB_CLIENT: RoleProgram = {
+  role: 'db-client',
+  needs: ['peer'],
+  reqs: ['HS-DB-LAYOUT'],
+  steps: [
+    socket('182', 'net', 'dl', DB_DYN),
+    bindNet('184', 'dl', () => 0, DB_DYN),
+    listen('186', 'dl', 1, DB_DYN),
+    getsockname('188', 'dl', 'dport', DB_DYN),
+    socket('190', 'net', 'w', DB_WKP),
+    bindNet('192', 'w', () => 0, DB_WKP),
+    connectNet('194', 'w', (_v, c) => ({ host: peerHost(c), port: c.config.wkp }), DB_WKP),
+    send('196', 'w', (v) => u32(num(v, 'dport')), ['HS-DB-196-SEND-PORT']),
+    recvString('196A', 'w', ['HS-DB-226-ACK']),
+    accept('198', 'dl', 'd', DB_CONN),
+    close('198A', 'dl', DB_CONN),
+    recvStgInfo('200', 'd', ['HS-DB-236-STG-INFO']),
+    socket('202', 'dss', 'sl', DB_STP),
+    bindStg('204', 'sl', DB_STP),
+    listen('206', 'sl', 1, DB_STP),
+    getsockname('208', 'sl', 'sport', DB_STP),
+    send('210', 'd', (v) => u32(num(v, 'sport')), DB_STP),
+    accept('212', 'sl', 'data', ['HS-DB-244-STP-CONNECT']),
+    close('212A', 'sl', ['HS-DB-244-STP-CONNECT']),
+    close('214', 'd', DB_CLOSE),
+    close('214A', 'w', DB_CLOSE),
+  ],
+  layout: (v) => ({ data: num(v, 'data') }),
+};
+
+const DB_LIS = ['HS-DB-220-SERVER-LISTENS-WKP'];
+
+export const DB_SERVER: RoleProgram = {
+  role: 'db-server',
+  needs: ['stg'],
+  reqs: ['HS-DB-LAYOUT'],
+  steps: [
+    socket('220A', 'net', 'L', DB_LIS),
+    bindNet('220B', 'L', (c) => c.config.wkp, DB_LIS),
+    listen('220C', 'L', 1, DB_LIS),
+    accept('222', 'L', 'w', DB_LIS, 'peerHost'),
+    close('222A', 'L', DB_LIS),
+    recvU32('224', 'w', 'dport', ['HS-DB-224-CHECK-PORT'], (port, _v, c) =>
+      inRange(port, c.config.netPorts) ? null : `port ${port} is outside the dynamic range ${c.config.netPorts.join('..')}`,
+    ),
+    send('226', 'w', (_v, c) => wks(c), ['HS-DB-226-ACK']),
+    socket('228', 'net', 'd', DB_CONN),
+    bindNet('230', 'd', () => 0, DB_CONN),
+    connectNet('234', 'd', (v) => ({ host: String(v.peerHost), port: num(v, 'dport') }), DB_CONN),
+    send('236', 'd', (_v, c) => stgInfo(c), ['HS-DB-236-STG-INFO']),
+    recvU32('238', 'd', 'sport', ['HS-DB-238-CHECK-PORT'], (port, _v, c) =>
+      inRange(port, offeredStg(c).ports) ? null : `port ${port} is outside stg${offeredStg(c).id}'s ${offeredStg(c).ports.join('..')}`,
+    ),
+    socket('240', 'dss', 's', ['HS-DB-244-STP-CONNECT']),
+    bindStg('242', 's', ['HS-DB-244-STP-CONNECT']),
+    connectStg('244', 's', 'sport', ['HS-DB-244-STP-CONNECT']),
+    close('246', 'd', DB_CLOSE),
+    close('246A', 'w', DB_CLOSE),
+  ],
+  layout: (v) => ({ data: num(v, 's') }),
+};
+
+export const PROGRAMS: Readonly<Record<Role, RoleProgram>> = {
+  'fs-server': FS_SERVER,
+  'fs-client': FS_CLIENT,
+  'db-client': DB_CLIENT,
+  'db-server': DB_SERVER,
+};
+
+/** Server roles need to know which STG they offer; the stg var is set from params at start. */
+export function initialVars(program: RoleProgram, params: RoleParams): Vars {
+  const vars: Vars = {};
+  if (program.role === 'fs-server' || program.role === 'db-server') vars.stg = params.stg ?? -1;
+  return vars;
+}
+
+export function missingParams(program: RoleProgram, params: RoleParams, config: WorldConfig): string | null {
+  if (program.needs.includes('peer') && (!params.peer || !config.hosts.some((h) => h.name === params.peer))) {
+    return `role ${program.role} needs params.peer naming a configured host`;
+  }
+  if (program.needs.includes('stg') && (params.stg === undefined || !stgOf(config, params.stg))) {
+    return `role ${program.role} needs params.stg naming a configured STG`;
+  }
+  return null;
+}
+
+// ── running a program ────────────────────────────────────────────────────
+
+/** The part of a role's run that the program reads and writes. */
+export interface Progress {
+  pc: number;
+  vars: Vars;
+  buf: string;
+}
+
+export type Next =
+  | { readonly kind: 'call'; readonly step: Step; readonly label: string; readonly op: Op }
+  | { readonly kind: 'done'; readonly outcome: HandshakeOutcome };
+
+/** What the role does next: a call of its current step, or done (established). */
+export function roleNext(program: RoleProgram, progress: Progress, c: RoleCtx): Next {
+  const step = program.steps[progress.pc];
+  if (!step) return { kind: 'done', outcome: { status: 'established', layout: program.layout(progress.vars) } };
+  if (step.kind === 'call') return { kind: 'call', step, label: step.label, op: step.op(progress.vars, c) };
+  const missing = step.bytes(c) - progress.buf.length;
+  return { kind: 'call', step, label: step.label, op: { op: 'recv', fd: num(progress.vars, step.fd), max: missing } };
+}
+
+export type Reaction =
+  | { readonly kind: 'next' }
+  | { readonly kind: 'again' }
+  | { readonly kind: 'retry' }
+  | { readonly kind: 'fail'; readonly error: ErrorCode; readonly reqs: readonly string[]; readonly why: string };
+
+/**
+ * Feed the outcome of the current step's call to the role (editing `progress`).
+ * 'again' = the step makes another call (a partial recv); 'retry' = a refused
+ * connect, to be retried; 'fail' = the role ends failed at this step.
+ */
+export function roleOnOutcome(program: RoleProgram, progress: Progress, outcome: Outcome, c: RoleCtx): Reaction {
+  const step = program.steps[progress.pc]!;
+  if ('error' in outcome) {
+    if (step.kind === 'call' && step.retry && outcome.error === 'ECONNREFUSED') return { kind: 'retry' };
+    return { kind: 'fail', error: outcome.error, reqs: ['HS-PEER-GONE', ...step.reqs], why: `${step.label} failed with ${outcome.error}` };
+  }
+  const value = outcome.value as Record<string, unknown>;
+  if (step.kind === 'recv') {
+    const data = hexToBytes(value.data as string);
+    if (data.length === 0) return { kind: 'fail', error: 'ECONNABORTED', reqs: ['HS-PEER-GONE'], why: `end-of-stream where ${step.label}'s message was due` };
+    progress.buf += data;
+    if (progress.buf.length < step.bytes(c)) return { kind: 'again' };
+    const message = progress.buf;
+    progress.buf = '';
+    const rejection = step.check(progress.vars, message, c);
+    if (rejection) return { kind: 'fail', ...rejection };
+    step.save(progress.vars, message);
+    progress.pc += 1;
+    return { kind: 'next' };
+  }
+  step.save?.(progress.vars, value);
+  progress.pc += 1;
+  return { kind: 'next' };
+}
+
+export function stepLabels(program: RoleProgram): string[] {
+  return [...new Set(program.steps.map((s) => s.label))];
+}

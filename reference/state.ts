@@ -1,0 +1,208 @@
+/**
+ * The model's state: plain data, JSON-serialisable, never mutated once a step
+ * has returned it (steps clone, then edit the clone — see clone()).
+ *
+ * A socket lives in `socks` under "process:fd". A connection has two ends:
+ * end 0 is the side that connected, end 1 the side that listened (it has no
+ * descriptor until accept takes it from the listener's queue). Transmissions
+ * held by a delay or a partition wait in `flights`, in send order.
+ */
+import type { Address, ErrorCode, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
+import type { Family, WorldConfig } from '../spec/config.ts';
+
+export interface ProcState {
+  readonly host: string;
+  alive: boolean;
+  /** The pending call or running handshake that occupies the process, if any. */
+  busy: string | null;
+}
+
+export interface Sock {
+  readonly proc: string;
+  readonly fd: number;
+  readonly family: Family;
+  state: 'idle' | 'listening' | 'connecting' | 'connected';
+  local: Address | null;
+  /** True when this socket holds its local port (bind or implicit bind); accepted sockets share their listener's. */
+  holdsPort: boolean;
+  /** The port came from an implicit bind (connect), which a failed connect releases. */
+  implicit: boolean;
+  peer: Address | null;
+  /** Listeners: queue bound, queued connection ids, and connects held while the queue is full. */
+  backlog: number;
+  queue: number[];
+  held: string[];
+  conn: number | null;
+  side: 0 | 1;
+  /** Orphaned: its process crashed; the storage system keeps it until recover. */
+  orphan: boolean;
+}
+
+export interface End {
+  proc: string;
+  /** null while queued at a listener, or once closed. */
+  fd: number | null;
+  open: boolean;
+  readonly addr: Address;
+  /** Bytes that arrived and were not read yet. */
+  rx: string;
+  /** End-of-stream arrived. */
+  eof: boolean;
+  /** A reset arrived (or was injected). */
+  rst: boolean;
+  /** An error to report once, by the next recv (after rx) or send. */
+  err: ErrorCode | null;
+  /** Which requirement put err there — for verdicts. */
+  errReq: string | null;
+  /** The STG of this connection failed. */
+  failed: boolean;
+  /** The key of this end's pending send (storage system, full buffer). */
+  sendKey: string | null;
+}
+
+export interface Conn {
+  readonly id: number;
+  readonly family: Family;
+  readonly stg: number | null;
+  /** Hosts of end 0 and end 1 (network partitions are between hosts). */
+  readonly hosts: readonly [string, string];
+  ends: [End, End];
+}
+
+export type Flight =
+  | {
+      readonly seq: number;
+      readonly kind: 'data' | 'fin' | 'rst';
+      readonly channel: Family;
+      readonly conn: number;
+      /** The end it travels to. */
+      readonly to: 0 | 1;
+      readonly link: readonly [string, string];
+      readonly data: string;
+      due: number;
+    }
+  | {
+      readonly seq: number;
+      readonly kind: 'syn';
+      readonly channel: Family;
+      readonly link: readonly [string, string];
+      /** The pending connect this request belongs to. */
+      readonly key: string;
+      due: number;
+    };
+
+export interface Pending {
+  readonly key: string;
+  readonly proc: string;
+  readonly op: Op;
+  readonly issuedAt: number;
+  /** The handshake this call belongs to, if a role made it. */
+  readonly role: string | null;
+  /** A result already decided (connect resolved, timeout, cancel, send finished or broken). */
+  result: Decided | null;
+  /** Storage-system send: bytes not yet in the buffer, and the full length. */
+  sendLeft: string;
+}
+
+export interface Decided {
+  readonly outcome: Outcome;
+  /** Other outcomes allowed in its place (POSIX and Linux disagree on a few errors). */
+  readonly alternatives?: readonly Outcome[];
+  readonly reqs: readonly string[];
+  readonly why: string;
+}
+
+export interface RoleRun {
+  readonly id: string;
+  readonly role: Role;
+  readonly proc: string;
+  readonly params: RoleParams;
+  readonly hold: readonly string[];
+  /** Index of the step under way in the role's program. */
+  pc: number;
+  vars: Record<string, number>;
+  /** Bytes gathered so far by a whole-message receive. */
+  buf: string;
+  /** The label of the step under way, and the tick it began (or resumed). */
+  label: string | null;
+  labelSince: number;
+  /** Labels already held and resumed. */
+  passed: string[];
+  held: boolean;
+  retryAt: number;
+  /** Number of calls made: role call keys are "<id>.<seq>". */
+  seq: number;
+  pendingKey: string | null;
+  /** Descriptors the role opened and has not closed. */
+  opened: number[];
+  failure: { label: string; error: ErrorCode; reqs: readonly string[]; why: string; cleanup: boolean } | null;
+  finished: boolean;
+}
+
+export interface State {
+  readonly config: WorldConfig;
+  now: number;
+  procs: Record<string, ProcState>;
+  socks: Record<string, Sock>;
+  conns: Record<string, Conn>;
+  nextConn: number;
+  /** Control block table: one entry per slot; a key "process:fd", "#reserved", or null. */
+  cbt: (string | null)[];
+  /** Partitioned host pairs, as "a|b" with a < b. */
+  partitions: string[];
+  delay: { net: number; dss: number };
+  failedStgs: number[];
+  pending: Record<string, Pending>;
+  roles: Record<string, RoleRun>;
+  flights: Flight[];
+  seq: number;
+}
+
+export const RESERVED = '#reserved';
+
+export function sockKey(proc: string, fd: number): string {
+  return `${proc}:${fd}`;
+}
+
+export function linkKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/**
+ * A deep copy of the mutable part of a state. The config is shared: it never
+ * changes after reset.
+ */
+export function clone(state: State): State {
+  const copy = JSON.parse(JSON.stringify({ ...state, config: null })) as State;
+  (copy as { config: WorldConfig }).config = state.config;
+  // JSON turns Infinity into null; due ticks never hold Infinity, so nothing to restore.
+  return copy;
+}
+
+/** A canonical string of everything but the config: equal states give equal strings. */
+export function fingerprint(state: State): string {
+  return JSON.stringify({ ...state, config: null });
+}
+
+export function initialState(config: WorldConfig): State {
+  const procs: Record<string, ProcState> = {};
+  for (const host of config.hosts) {
+    for (const proc of host.processes) procs[proc] = { host: host.name, alive: true, busy: null };
+  }
+  return {
+    config,
+    now: 0,
+    procs,
+    socks: {},
+    conns: {},
+    nextConn: 1,
+    cbt: new Array<string | null>(config.cbt.capacity).fill(null),
+    partitions: [],
+    delay: { net: 0, dss: 0 },
+    failedStgs: [],
+    pending: {},
+    roles: {},
+    flights: [],
+    seq: 0,
+  };
+}

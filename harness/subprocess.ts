@@ -25,7 +25,7 @@
  * of PROTOCOL.md defines it; the implementation is killed at once.
  */
 import { execa, type ResultPromise } from 'execa';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MAX_LINE_BYTES } from '../spec/messages.ts';
 import { DriverBase, type DriverOptions } from './driver.ts';
 import { LineFramer } from './line-framer.ts';
@@ -246,6 +246,14 @@ export class SubprocessDriver extends DriverBase {
     })();
     return this.killing;
   }
+}
+
+/**
+ * A delay that does not keep the harness alive: it only ever races against the
+ * child's exit or its pipes, which keep the event loop going themselves.
+ */
+function sleep(ms: number): Promise<void> {
+  return delay(ms, undefined, { ref: false });
 }
 
 function quoteForDisplay(arg: string): string {

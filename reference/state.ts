@@ -120,7 +120,7 @@ export interface RoleRun {
   readonly hold: readonly string[];
   /** Index of the step under way in the role's program. */
   pc: number;
-  vars: Record<string, number>;
+  vars: Record<string, number | string>;
   /** Bytes gathered so far by a whole-message receive. */
   buf: string;
   /** The label of the step under way, and the tick it began (or resumed). */

@@ -143,15 +143,15 @@ function quoteStderr(tail: string | undefined): string {
 }
 
 /**
- * A message as a person should see it: JSON-quoted so control characters and
- * trailing spaces show, and cut to ARRIVED_CHARS_MAX characters.
+ * A message as a person should see it: cut to ARRIVED_CHARS_MAX characters,
+ * and JSON-quoted only when it holds control characters or leading or
+ * trailing blanks, which would otherwise be invisible.
  */
 export function trimArrived(text: string, totalBytes?: number): string {
   const cut = text.length > ARRIVED_CHARS_MAX ? text.slice(0, ARRIVED_CHARS_MAX) : text;
-  let shown = JSON.stringify(cut);
+  let shown = /[\x00-\x1f\x7f]|^\s|\s$|^$/.test(cut) ? JSON.stringify(cut) : cut;
   if (text.length > ARRIVED_CHARS_MAX || (totalBytes !== undefined && totalBytes > cut.length)) {
-    const size = totalBytes ?? Buffer.byteLength(text);
-    shown += `… (${size} bytes in all)`;
+    shown += `… (${totalBytes ?? Buffer.byteLength(text)} bytes)`;
   }
   return shown;
 }

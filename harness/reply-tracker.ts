@@ -81,7 +81,7 @@ export class ReplyTracker {
         return {
           kind: 'duplicate-reply',
           expected: `no further reply for id ${reply.id}: its ${describe(answered)} was already answered`,
-          detail: `A \`${reply.type}\` arrived for id ${reply.id} after its final reply.`,
+          detail: `${article(reply.type)} \`${reply.type}\` arrived for id ${reply.id} after its final reply.`,
         };
       }
       return {
@@ -102,7 +102,7 @@ export class ReplyTracker {
       return {
         kind: 'wrong-reply',
         expected: `a \`${finalType}\` (or \`error\`) for id ${reply.id}, a ${describe(entry.waiting)}`,
-        detail: `A \`${reply.type}\` arrived for a ${describe(entry.waiting)}.`,
+        detail: `${article(reply.type)} \`${reply.type}\` arrived for a ${describe(entry.waiting)}.`,
       };
     }
     this.close(reply.id, entry.waiting);
@@ -147,4 +147,8 @@ export class ReplyTracker {
 
 function describe(waiting: Waiting): string {
   return waiting === 'batch call' ? 'call inside a batch' : `\`${waiting}\` request`;
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? 'An' : 'A';
 }

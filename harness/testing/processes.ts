@@ -59,3 +59,17 @@ export async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Running processes whose command line contains `needle` (zombies excluded). */
+export function livingWithArgument(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^[0-9]+$/.test(name) && Number(name) !== process.pid)
+    .filter((name) => {
+      try {
+        return readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(needle) && !isGone(Number(name));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

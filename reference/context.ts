@@ -13,9 +13,18 @@ import type { ErrorCode, HandshakeOutcome, Op, Outcome } from '../spec/messages.
 
 export type Emission =
   | { readonly type: 'result'; readonly id: number; readonly proc: string; readonly op: Op; readonly outcome: Outcome }
-  | { readonly type: 'event'; readonly id: number; readonly proc: string; readonly label: string; readonly op: Op; readonly outcome: Outcome }
-  | { readonly type: 'held'; readonly id: number; readonly proc: string; readonly label: string }
-  | { readonly type: 'done'; readonly id: number; readonly proc: string; readonly outcome: HandshakeOutcome };
+  | {
+      readonly type: 'event';
+      readonly id: number;
+      readonly proc: string;
+      readonly label: string;
+      readonly op: Op;
+      readonly outcome: Outcome;
+      /** The requirements of the step that made this call. */
+      readonly reqs: readonly string[];
+    }
+  | { readonly type: 'held'; readonly id: number; readonly proc: string; readonly label: string; readonly reqs: readonly string[] }
+  | { readonly type: 'done'; readonly id: number; readonly proc: string; readonly outcome: HandshakeOutcome; readonly reqs: readonly string[] };
 
 /** A step met an answer the spec does not allow. */
 export class Violation {
@@ -45,6 +54,8 @@ export interface Ctx {
   /** A SHOULD the implementation's answer did not meet. */
   soft(req: string, message: string): void;
   emit(emission: Emission): void;
+  /** Note the requirements a decision rests on: the report counts how often each was exercised. */
+  touch(reqs: readonly string[]): void;
 }
 
 export function errorOutcome(error: ErrorCode): Outcome {

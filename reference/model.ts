@@ -9,7 +9,7 @@
  * `advance`. `enabledActions` lists the completions and advances that can
  * happen now — a settled implementation has none left.
  */
-import type { Fault, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
+import type { Fault, HandshakeOutcome, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
 import { type Ctx, type Emission, Illegal, type SoftFinding, Violation } from './context.ts';
 import { type Next, PROGRAMS, type RoleCtx, initialVars, missingParams, roleNext, roleOnOutcome } from './roles.ts';
 import { type RoleRun, type State, clone, sockKey } from './state.ts';
@@ -45,9 +45,25 @@ export type StepResult =
       readonly emissions: readonly Emission[];
       readonly soft: readonly SoftFinding[];
       readonly choicePoints: readonly number[];
+      /** Requirements the step's decisions rested on. */
+      readonly touched: readonly string[];
     }
   | { readonly kind: 'violation'; readonly violation: Violation; readonly choicePoints: readonly number[] }
   | { readonly kind: 'illegal'; readonly reason: string };
+
+const FAULT_REQS: Record<Fault['kind'], string> = {
+  crash: 'FAULT-CRASH-TEARDOWN',
+  recover: 'FAULT-RECOVER-RECLAIMS',
+  partition: 'FAULT-PARTITION-HOLDS',
+  heal: 'FAULT-HEAL-DELIVERS',
+  reset: 'FAULT-RESET',
+  'stg-fail': 'FAULT-STG-FAIL-EIO',
+  'stg-repair': 'FAULT-STG-FAIL-EIO',
+  'cbt-reserve': 'FAULT-CBT-RESERVE',
+  'cbt-release': 'FAULT-CBT-RESERVE',
+  delay: 'FAULT-DELAY-CHANNEL',
+  undelay: 'FAULT-DELAY-CHANNEL',
+};
 
 export function roleCallKey(hs: number, seq: number): string {
   return `h${hs}.${seq}`;
@@ -58,6 +74,7 @@ export function step(state: State, action: Action, options: StepOptions = {}): S
   const emissions: Emission[] = [];
   const soft: SoftFinding[] = [];
   const choicePoints: number[] = [];
+  const touched = new Set<string>();
   const choices = options.choices ?? [];
   const ctx: Ctx = {
     observed: options.observed ?? (() => undefined),
@@ -70,6 +87,9 @@ export function step(state: State, action: Action, options: StepOptions = {}): S
     soft(req: string, message: string) {
       soft.push({ req, message });
     },
+    touch(reqs: readonly string[]) {
+      for (const req of reqs) touched.add(req);
+    },
     emit(emission: Emission) {
       emissions.push(emission);
     },
@@ -77,7 +97,7 @@ export function step(state: State, action: Action, options: StepOptions = {}): S
   try {
     applyAction(next, ctx, action);
     gcConns(next);
-    return { kind: 'ok', state: next, emissions, soft, choicePoints };
+    return { kind: 'ok', state: next, emissions, soft, choicePoints, touched: [...touched] };
   } catch (thrown) {
     if (thrown instanceof Violation) return { kind: 'violation', violation: thrown, choicePoints };
     if (thrown instanceof Illegal) return { kind: 'illegal', reason: thrown.reason };
@@ -116,10 +136,12 @@ function applyAction(state: State, ctx: Ctx, action: Action): void {
       return;
     }
     case 'tick':
+      ctx.touch(['CLOCK-TICKS-ONLY']);
       tickWorld(state, ctx);
       timeOutRoles(state);
       return;
     case 'fault':
+      ctx.touch([FAULT_REQS[action.fault.kind]]);
       applyFault(state, ctx, action.fault);
       if (action.fault.kind === 'crash') crashRoles(state, action.fault.process);
       return;
@@ -137,9 +159,11 @@ function completeCall(state: State, ctx: Ctx, key: string): void {
   }
   const run = state.roles[pending.role]!;
   run.pendingKey = null;
-  ctx.emit({ type: 'event', id: Number(run.id), proc: run.proc, label: run.label!, op: pending.op, outcome });
-  track(run, pending.op, outcome);
   const program = PROGRAMS[run.role];
+  const stepReqs = ['HS-STEP-ORDER', ...(program.steps[run.pc]?.reqs ?? [])];
+  ctx.touch(stepReqs);
+  ctx.emit({ type: 'event', id: Number(run.id), proc: run.proc, label: run.label!, op: pending.op, outcome, reqs: stepReqs });
+  track(run, pending.op, outcome);
   const reaction = roleOnOutcome(program, run, outcome, roleCtx(state, run));
   if (reaction.kind === 'retry') {
     if (state.now + 1 - run.labelSince < state.config.ticks.stepTimeout) run.retryAt = state.now + 1;
@@ -206,14 +230,15 @@ function advance(state: State, ctx: Ctx, hs: number): void {
       }
     }
     run.opened = [];
-    finish(state, ctx, run, { status: 'failed', label: run.failure.label, error: run.failure.error });
+    const reqs = [...run.failure.reqs, ...(run.failure.cleanup ? ['HS-FAIL-RELEASES'] : [])];
+    finish(state, ctx, run, { status: 'failed', label: run.failure.label, error: run.failure.error }, reqs);
     if (proc.busy === `h${run.id}`) proc.busy = null;
     return;
   }
   const program = PROGRAMS[run.role];
   const next: Next = roleNext(program, run, roleCtx(state, run));
   if (next.kind === 'done') {
-    finish(state, ctx, run, next.outcome);
+    finish(state, ctx, run, next.outcome, ['HS-ESTABLISHED-LAYOUT', ...program.reqs]);
     if (proc.busy === `h${run.id}`) proc.busy = null;
     return;
   }
@@ -222,7 +247,8 @@ function advance(state: State, ctx: Ctx, hs: number): void {
     run.labelSince = state.now;
     if (run.hold.includes(next.label) && !run.passed.includes(next.label)) {
       run.held = true;
-      ctx.emit({ type: 'held', id: hs, proc: run.proc, label: next.label });
+      ctx.touch(['HS-HOLD-RESUME']);
+      ctx.emit({ type: 'held', id: hs, proc: run.proc, label: next.label, reqs: ['HS-HOLD-RESUME'] });
       return;
     }
   }
@@ -233,8 +259,9 @@ function advance(state: State, ctx: Ctx, hs: number): void {
   if (completable(state, key)) completeCall(state, ctx, key);
 }
 
-function finish(state: State, ctx: Ctx, run: RoleRun, outcome: import('../spec/messages.ts').HandshakeOutcome): void {
-  ctx.emit({ type: 'done', id: Number(run.id), proc: run.proc, outcome });
+function finish(state: State, ctx: Ctx, run: RoleRun, outcome: HandshakeOutcome, reqs: readonly string[]): void {
+  ctx.touch(reqs);
+  ctx.emit({ type: 'done', id: Number(run.id), proc: run.proc, outcome, reqs });
   delete state.roles[run.id];
 }
 

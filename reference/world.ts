@@ -121,6 +121,7 @@ function sameAddress(a: Address | null | undefined, b: Address | null | undefine
 
 /** The outcome is fixed: the observed one must be exactly it. */
 function expectExactly(ctx: Ctx, key: string, outcome: Outcome, reqs: readonly string[], why: string): Outcome {
+  ctx.touch(reqs);
   const observed = ctx.observed(key);
   if (observed !== undefined && !sameOutcome(observed, outcome)) {
     throw new Violation(reqs, `${describeOutcome(outcome)} (${why})`, describeOutcome(observed), key);
@@ -130,6 +131,7 @@ function expectExactly(ctx: Ctx, key: string, outcome: Outcome, reqs: readonly s
 
 /** The outcome is one of several errors (POSIX and Linux differ). */
 function expectOneOf(ctx: Ctx, key: string, outcomes: readonly Outcome[], reqs: readonly string[], why: string): Outcome {
+  ctx.touch(reqs);
   const observed = ctx.observed(key);
   if (observed === undefined) return outcomes[0]!;
   if (outcomes.some((o) => sameOutcome(o, observed))) return observed;
@@ -138,6 +140,7 @@ function expectOneOf(ctx: Ctx, key: string, outcomes: readonly Outcome[], reqs: 
 
 /** The call succeeds; returns the observed value, if any, for the caller to check. */
 function expectSuccess(ctx: Ctx, key: string, reqs: readonly string[], expected: string): Record<string, unknown> | undefined {
+  ctx.touch(reqs);
   const observed = ctx.observed(key);
   if (observed === undefined) return undefined;
   if ('error' in observed) throw new Violation(reqs, expected, observed.error, key);
@@ -155,6 +158,7 @@ function chooseFd(state: State, ctx: Ctx, key: string, proc: string, family: Fam
     }
   }
   if (value === undefined) return lowest;
+  ctx.touch(['DISPATCH-FD-RANGE', 'DISPATCH-FD-UNIQUE']);
   const fd = value.fd;
   if (typeof fd !== 'number' || fd < lo || fd > hi) {
     throw new Violation(['DISPATCH-FD-RANGE'], `a ${family} descriptor in [${lo}, ${hi}]`, `fd ${String(fd)}`, key);

@@ -1,0 +1,24 @@
+/**
+ * The pure reference model of the dual-channel socket protocol.
+ *
+ * - state.ts: the state (plain data) and initialState(config).
+ * - world.ts: the socket calls of both families, the network and storage
+ *   channels, faults and ticks.
+ * - roles.ts: the four handshake roles as step tables (pure programs).
+ * - model.ts: `step(state, action, options)` — the one entry point — plus
+ *   `enabledActions`, `settle` and `pendingIds`.
+ * - inspect.ts / invariants.ts: the inspect view and the invariants it obeys.
+ * - describe.ts: terse descriptions for traces.
+ *
+ * No I/O, no clocks, no randomness, no async: reference/purity.test.ts checks.
+ * Choices the spec leaves open are settled by the implementation's observed
+ * answer (checked against the allowed set) or enumerated by `choices`.
+ */
+export { type State, initialState, fingerprint } from './state.ts';
+export { type Action, type StepOptions, type StepResult, step, enabledActions, settle, pendingIds, roleCallKey } from './model.ts';
+export { type Emission, Violation, type SoftFinding } from './context.ts';
+export { inspect } from './inspect.ts';
+export { checkInvariants, INVARIANT_REQS, type Breach } from './invariants.ts';
+export { PROGRAMS, roleNext, roleOnOutcome, stepLabels, type RoleProgram, type Progress, type RoleCtx } from './roles.ts';
+export { describeCall, describeEmission, describeFault, describeOp, describeOutcome, describeAddress, describeHandshakeOutcome } from './describe.ts';
+export { blockedReason } from './world.ts';

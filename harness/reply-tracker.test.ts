@@ -17,7 +17,7 @@ const result = (id: number): Reply => ({ type: 'result', id, outcome: { value: {
 
 describe('ReplyTracker (WIRE-ONE-REPLY)', () => {
   test.each<{ name: string; replies: Reply[]; kind?: string }>([
-    { name: 'each request answered once, out of order', replies: [ack(1), result(4), ack(3), result(5), result(2)] },
+    { name: 'each request answered once, out of order', replies: [result(4), ack(3), result(5), result(2), ack(1)] },
     { name: 'a batch call may answer before the batch is acked', replies: [result(4), ack(3)] },
     {
       name: 'a handshake writes events and held before done',
@@ -35,6 +35,9 @@ describe('ReplyTracker (WIRE-ONE-REPLY)', () => {
     { name: 'an event for a call', replies: [{ type: 'event', id: 2, label: '82', call: socket, outcome: { error: 'EBADF' } }], kind: 'wrong-reply' },
     { name: 'an event after done', replies: [{ type: 'done', id: 6, outcome: { status: 'failed', label: '82', error: 'EIO' } }, { type: 'held', id: 6, label: '84' }], kind: 'duplicate-reply' },
     { name: 'results of a refused batch', replies: [{ type: 'error', id: 3, code: 'unsupported', message: 'no' }, result(4)], kind: 'duplicate-reply' },
+    { name: 'a result written before the ack of reset', replies: [result(2), ack(1)] },
+    { name: 'a result for a call abandoned by reset', replies: [ack(1), result(2)], kind: 'unknown-id' },
+    { name: 'a done for a handshake abandoned by reset', replies: [ack(1), { type: 'done', id: 6, outcome: { status: 'failed', label: '82', error: 'EIO' } }], kind: 'unknown-id' },
   ])('$name', ({ replies, kind }) => {
     const tracker = new ReplyTracker();
     for (const request of requests) tracker.register(request);

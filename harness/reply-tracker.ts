@@ -10,7 +10,9 @@
  * - the calls of a batch carry their own ids and each gets its own `result`;
  * - a handshake id may get any number of `event` and `held` messages before
  *   its `done`;
- * - a reply for an id nobody is waiting on is a protocol error.
+ * - a reply for an id nobody is waiting on is a protocol error;
+ * - reset abandons the old world's calls and handshakes: once its ack has
+ *   arrived, a reply for one of them is a protocol error (before, it is fine).
  */
 import type { Reply, ReplyType, Request, RequestType } from '../spec/messages.ts';
 import type { ProtocolErrorInit } from './protocol-error.ts';
@@ -48,7 +50,7 @@ const RECENT_IDS_MAX = 4096;
 
 export class ReplyTracker {
   private readonly open = new Map<number, Entry>();
-  private readonly recent = new Map<number, Waiting>();
+  private readonly recent = new Map<number, { waiting: Waiting; abandoned: boolean }>();
 
   /**
    * Records a request about to be sent. Reusing an id that is still waiting
@@ -77,10 +79,18 @@ export class ReplyTracker {
     const entry = this.open.get(reply.id);
     if (!entry) {
       const answered = this.recent.get(reply.id);
+      if (answered?.abandoned) {
+        return {
+          kind: 'unknown-id',
+          section: 'reset',
+          expected: `no reply for id ${reply.id}: its ${describe(answered.waiting)} was abandoned by a reset that has been acknowledged`,
+          detail: `${article(reply.type)} \`${reply.type}\` arrived for id ${reply.id}, a ${describe(answered.waiting)} of the world before the last reset.`,
+        };
+      }
       if (answered !== undefined) {
         return {
           kind: 'duplicate-reply',
-          expected: `no further reply for id ${reply.id}: its ${describe(answered)} was already answered`,
+          expected: `no further reply for id ${reply.id}: its ${describe(answered.waiting)} was already answered`,
           detail: `${article(reply.type)} \`${reply.type}\` arrived for id ${reply.id} after its final reply.`,
         };
       }
@@ -108,6 +118,11 @@ export class ReplyTracker {
     this.close(reply.id, entry.waiting);
     // A refused batch started none of its calls, so none of them will be answered.
     if (reply.type === 'error' && entry.calls) for (const id of entry.calls) this.close(id, 'batch call');
+    if (entry.waiting === 'reset' && reply.type === 'ack') {
+      for (const [id, open] of this.open) {
+        if (open.waiting === 'call' || open.waiting === 'batch call' || open.waiting === 'handshake') this.close(id, open.waiting, true);
+      }
+    }
     return undefined;
   }
 
@@ -124,9 +139,9 @@ export class ReplyTracker {
     return this.open.size;
   }
 
-  private close(id: number, waiting: Waiting): void {
+  private close(id: number, waiting: Waiting, abandoned = false): void {
     this.open.delete(id);
-    this.recent.set(id, waiting);
+    this.recent.set(id, { waiting, abandoned });
     if (this.recent.size > RECENT_IDS_MAX) {
       const oldest = this.recent.keys().next().value as number;
       this.recent.delete(oldest);

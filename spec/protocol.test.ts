@@ -1,0 +1,85 @@
+/**
+ * Why this test? PROTOCOL.md is written for strangers implementing the
+ * protocol in another language: its examples are what they will copy. Every
+ * example must be a message the schemas accept, the example session must obey
+ * WIRE-ONE-REPLY, and every section and error kind the harness cites must
+ * exist in the document.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { PROTOCOL_ERROR_KINDS } from '../harness/protocol-error.ts';
+import { ReplyTracker } from '../harness/reply-tracker.ts';
+import { ERROR_CODE_NAMES } from './errors.ts';
+import { Fault, MAX_LINE_BYTES, Reply, Request } from './messages.ts';
+
+const doc = readFileSync(new URL('./PROTOCOL.md', import.meta.url), 'utf8');
+
+function blocks(language: string): string[] {
+  return [...doc.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1]!);
+}
+
+function section(name: string): string {
+  const start = doc.indexOf(`<a id="${name}"></a>`);
+  const end = doc.indexOf('<a id=', start + 1);
+  return doc.slice(start, end === -1 ? undefined : end);
+}
+
+describe('PROTOCOL.md', () => {
+  const examples = blocks('json');
+
+  test('has JSON examples', () => {
+    expect(examples.length).toBeGreaterThan(25);
+  });
+
+  test.each(examples.map((text, index) => ({ index, text, first: text.replace(/\s+/g, ' ').slice(0, 70) })))(
+    'example $index is a valid request or reply: $first',
+    ({ text }) => {
+      const message: unknown = JSON.parse(text);
+      const asRequest = Request.safeParse(message);
+      const asReply = Reply.safeParse(message);
+      expect(asRequest.success || asReply.success, JSON.stringify([asRequest.error?.issues, asReply.error?.issues])).toBe(true);
+    },
+  );
+
+  test('the example session is valid line by line and gives every request exactly one final reply', () => {
+    const session = blocks('text').find((block) => block.startsWith('→ '));
+    expect(session).toBeDefined();
+    const tracker = new ReplyTracker();
+    for (const line of session!.trimEnd().split('\n')) {
+      const json: unknown = JSON.parse(line.slice(2));
+      if (line.startsWith('→ ')) {
+        tracker.register(Request.parse(json));
+      } else {
+        expect(line.startsWith('← ')).toBe(true);
+        expect(tracker.accept(Reply.parse(json))).toBeUndefined();
+      }
+      expect(Buffer.byteLength(line.slice(2))).toBeLessThanOrEqual(MAX_LINE_BYTES);
+    }
+    expect(tracker.openCount).toBe(0);
+  });
+
+  test.each(Object.entries(PROTOCOL_ERROR_KINDS))('harness error kind %s is documented in its section', (kind, info) => {
+    expect(section('harness-errors')).toContain(`| \`${kind}\` |`);
+    expect(doc).toContain(`<a id="${info.section}"></a>`);
+  });
+
+  test.each(['framing', 'ids', 'replies', 'lifecycle', 'hello', 'reset', 'call', 'batch', 'handshake', 'resume', 'settle', 'tick', 'fault', 'inspect', 'bye', 'error', 'timeouts', 'in-process', 'harness-errors', 'example'])(
+    'section §%s exists and is linked from the contents',
+    (name) => {
+      expect(doc).toContain(`<a id="${name}"></a>\n## §${name}`);
+      expect(doc).toContain(`[§${name}](#${name})`);
+    },
+  );
+
+  test('§call lists every error code', () => {
+    for (const code of ERROR_CODE_NAMES) expect(section('call')).toContain(`\`${code}\``);
+  });
+
+  test('§fault lists every fault kind', () => {
+    for (const option of Fault.options) expect(section('fault')).toContain(`"kind":"${option.shape.kind.value}"`);
+  });
+
+  test('§framing states the line limit', () => {
+    expect(section('framing')).toContain(MAX_LINE_BYTES.toLocaleString('en').replace(/,/g, ' '));
+  });
+});

@@ -5,9 +5,10 @@
  * WIRE-ONE-REPLY, and every section and error kind the harness cites must
  * exist in the document.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { PROTOCOL_ERROR_KINDS } from '../harness/protocol-error.ts';
+import type { Implementation } from '../harness/driver.ts';
 import { ReplyTracker } from '../harness/reply-tracker.ts';
 import { ERROR_CODE_NAMES } from './errors.ts';
 import { Fault, MAX_LINE_BYTES, Reply, Request } from './messages.ts';
@@ -83,3 +84,32 @@ describe('PROTOCOL.md', () => {
     expect(section('framing')).toContain(MAX_LINE_BYTES.toLocaleString('en').replace(/,/g, ' '));
   });
 });
+
+// The session is not invented: the reference model, which takes the canonical
+// choice everywhere (lowest descriptor, lowest port, every readable byte),
+// must write exactly its replies, but for its own name and capabilities and
+// the order of lists the protocol leaves free.
+const REFERENCE = new URL('../harness/reference-implementation.ts', import.meta.url);
+
+test.skipIf(!existsSync(REFERENCE))('the reference implementation writes the example session\'s replies', async () => {
+  const { createReferenceImplementation } = (await import(REFERENCE.href)) as { createReferenceImplementation: () => Implementation };
+  const implementation = createReferenceImplementation();
+  const session = blocks('text').find((block) => block.startsWith('→ '))!;
+  const lines = session.trimEnd().split('\n');
+  const expected: unknown[] = [];
+  const actual: unknown[] = [];
+  for (const line of lines) {
+    const message = JSON.parse(line.slice(2)) as Request;
+    if (line.startsWith('← ')) expected.push(normalise(message as unknown as Reply));
+    else implementation.handle(message, (reply) => actual.push(normalise(reply)));
+  }
+  expect(actual).toEqual(expected);
+});
+
+function normalise(reply: Reply): unknown {
+  if (reply.type === 'hello') return { type: reply.type, id: reply.id, version: reply.version };
+  if (reply.type !== 'inspection') return reply;
+  const key = (entry: object): string => JSON.stringify(entry);
+  const { ports } = reply.state;
+  return { ...reply, state: { ...reply.state, ports: { net: [...ports.net].sort((a, b) => key(a).localeCompare(key(b))), dss: [...ports.dss].sort((a, b) => key(a).localeCompare(key(b))) } } };
+}

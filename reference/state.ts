@@ -179,9 +179,51 @@ export function clone(state: State): State {
   return copy;
 }
 
-/** A canonical string of everything but the config: equal states give equal strings. */
+/**
+ * A canonical string of a state's behaviour: two states with equal
+ * fingerprints answer every future input alike. Internal numbering that
+ * depends only on the order of independent events — connection ids, the
+ * transmission counter, which free slot a control block took — is left out:
+ * connections are named by their connecting end, the table by its owners.
+ */
 export function fingerprint(state: State): string {
-  return JSON.stringify({ ...state, config: null });
+  const connName = (id: number | null): string | null => {
+    if (id === null) return null;
+    const conn = state.conns[id];
+    return conn ? `${conn.ends[0].proc}:${conn.ends[0].fd ?? `~${conn.id}`}` : `gone${id}`;
+  };
+  const socks = Object.keys(state.socks)
+    .sort()
+    .map((key) => {
+      const sock = state.socks[key]!;
+      return { ...sock, conn: connName(sock.conn), queue: sock.queue.map(connName) };
+    });
+  const conns = Object.values(state.conns)
+    .map((conn) => ({ ...conn, id: connName(conn.id) }))
+    .sort((a, b) => (a.id! < b.id! ? -1 : a.id! > b.id! ? 1 : 0));
+  const flights = state.flights.map((f) => (f.kind === 'syn' ? { ...f, seq: 0 } : { ...f, seq: 0, conn: connName(f.conn) }));
+  const roles = Object.keys(state.roles)
+    .sort()
+    .map((key) => state.roles[key]);
+  const pending = Object.keys(state.pending)
+    .sort()
+    .map((key) => state.pending[key]);
+  const procs = Object.keys(state.procs)
+    .sort()
+    .map((key) => [key, state.procs[key]]);
+  return JSON.stringify([
+    state.now,
+    procs,
+    socks,
+    conns,
+    [...state.cbt].map((o) => o ?? '').sort(),
+    [...state.partitions].sort(),
+    state.delay,
+    [...state.failedStgs].sort(),
+    pending,
+    roles,
+    flights,
+  ]);
 }
 
 export function initialState(config: WorldConfig): State {

@@ -12,6 +12,7 @@ import type { Address, ErrorCode, Fault, Op, Outcome } from '../spec/messages.ts
 import { bytesToHex, hexToBytes } from '../spec/bytes.ts';
 import { type Family, fdRange, stgOf } from '../spec/config.ts';
 import { type Ctx, Illegal, Violation } from './context.ts';
+import { deepEqual } from './equal.ts';
 import { describeAddress, describeOutcome } from './describe.ts';
 import {
   type Conn,
@@ -37,7 +38,7 @@ function err(error: ErrorCode, reqs: readonly string[], why: string): Decided {
 }
 
 function sameOutcome(a: Outcome, b: Outcome): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return deepEqual(a, b);
 }
 
 export function hostOfProc(state: State, proc: string): string {
@@ -114,7 +115,7 @@ function addressIn(scope: { host: string } | { stg: number }, port: number): Add
 }
 
 function sameAddress(a: Address | null | undefined, b: Address | null | undefined): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return deepEqual(a ?? null, b ?? null);
 }
 
 // ── expectations: the implementation's answer against the allowed set ────

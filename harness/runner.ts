@@ -1,0 +1,584 @@
+/**
+ * The runner: executes commands against an implementation, one epoch at a
+ * time (send, settle, check), and keeps what a report and a counterexample
+ * need — the commands, a readable trace in the order the checker explained
+ * them, which requirements each epoch exercised, SHOULD findings, skipped
+ * capabilities, and the first failure.
+ *
+ * Handshake scenarios run here too: the implementation plays one role or
+ * both; the harness plays the other through plain calls, from the very step
+ * tables of reference/roles.ts, faithfully or with one deviation; a role can
+ * be held before a step so that a fault lands exactly there.
+ */
+import { type Command, type CallCommand, type Scenario, type Deviation, rolesOf } from './plan.ts';
+import { type EpochInput, type Observed, type RoleMessage, type CheckerLimits, DEFAULT_LIMITS, checkEpoch } from './checker.ts';
+import type { Session } from './session.ts';
+import {
+  type Action,
+  type SoftFinding,
+  type State,
+  INVARIANT_REQS,
+  PROGRAMS,
+  type Progress,
+  type RoleCtx,
+  checkInvariants,
+  describeEmission,
+  describeFault,
+  describeOp,
+  initialState,
+  inspect,
+  roleNext,
+  roleOnOutcome,
+} from '../reference/index.ts';
+import type { Fault, Inspection, Op, Outcome, Reply, Role, RoleParams } from '../spec/messages.ts';
+import { type WorldConfig, hostOf, stgOf } from '../spec/config.ts';
+import { bytesToHex, hexToBytes, readU32, u32 } from '../spec/bytes.ts';
+import { canonical } from '../reference/equal.ts';
+
+export interface RunFailure {
+  readonly reqs: readonly string[];
+  readonly expected: string;
+  readonly actual: string;
+  /** Index of the command during which it failed. */
+  readonly command: number;
+}
+
+export interface TraceEntry {
+  readonly command: number;
+  readonly what: string;
+  readonly lines: readonly string[];
+}
+
+export interface RunOptions {
+  /** Inspect (and check invariants) after every epoch, not only after batches, faults and handshakes. */
+  readonly thorough?: boolean;
+  readonly limits?: CheckerLimits;
+}
+
+export interface RunStats {
+  calls: number;
+  epochs: number;
+  inspections: number;
+  handshakes: number;
+}
+
+class Stop extends Error {}
+
+export class Run {
+  private frontier: State[];
+  private readonly logs = new Map<number, { messages: RoleMessage[]; consumed: number }>();
+  readonly commands: Command[] = [];
+  readonly trace: TraceEntry[] = [];
+  readonly touched = new Map<string, number>();
+  readonly soft: SoftFinding[] = [];
+  readonly skipped = new Map<string, number>();
+  readonly stats: RunStats = { calls: 0, epochs: 0, inspections: 0, handshakes: 0 };
+  failure: RunFailure | null = null;
+  private lines: string[] = [];
+
+  constructor(
+    private readonly session: Session,
+    readonly world: WorldConfig,
+    private readonly options: RunOptions = {},
+  ) {
+    this.frontier = [initialState(world)];
+  }
+
+  /** The state generators resolve plans against (the first of the possible ones). */
+  get state(): State {
+    return this.frontier[0]!;
+  }
+
+  get capabilities(): { handshakes: readonly Role[]; faults: readonly string[] } {
+    return this.session.hello.capabilities;
+  }
+
+  async reset(): Promise<void> {
+    await this.session.reset(this.world);
+  }
+
+  skip(capability: string): void {
+    this.skipped.set(capability, (this.skipped.get(capability) ?? 0) + 1);
+  }
+
+  /** Runs one command; false once the run has failed. */
+  async exec(command: Command): Promise<boolean> {
+    if (this.failure) return false;
+    const index = this.commands.length;
+    this.commands.push(command);
+    this.lines = [];
+    try {
+      switch (command.type) {
+        case 'call': {
+          const id = this.session.call(command.process, command.call);
+          this.stats.calls += 1;
+          await this.epoch(index, { first: [], issues: [{ type: 'call', id, process: command.process, call: command.call }] });
+          break;
+        }
+        case 'batch': {
+          const ids = await this.session.batch(command.calls);
+          this.stats.calls += ids.length;
+          const issues = command.calls.map((c, i): Action => ({ type: 'call', id: ids[i]!, process: c.process, call: c.call }));
+          await this.epoch(index, { first: [], issues });
+          await this.check(index);
+          break;
+        }
+        case 'tick':
+          await this.session.tick(1);
+          await this.epoch(index, { first: [{ type: 'tick' }], issues: [] });
+          break;
+        case 'fault':
+          await this.fault(index, command.fault);
+          await this.check(index);
+          break;
+        case 'handshake':
+          await this.scenario(index, command.scenario);
+          await this.check(index);
+          break;
+      }
+    } catch (error) {
+      if (!(error instanceof Stop)) throw error;
+    } finally {
+      this.trace.push({ command: index, what: describeCommand(command), lines: this.lines });
+    }
+    return this.failure === null;
+  }
+
+  private async fault(index: number, fault: Fault): Promise<void> {
+    if (!(await this.session.fault(fault))) {
+      this.skip(`fault:${fault.kind}`);
+      this.lines.push(`(unsupported by the implementation: ${describeFault(fault)} skipped)`);
+      return;
+    }
+    await this.epoch(index, { first: [{ type: 'fault', fault }], issues: [] });
+  }
+
+  private fail(index: number, reqs: readonly string[], expected: string, actual: string): never {
+    this.failure = { reqs, expected, actual, command: index };
+    throw new Stop();
+  }
+
+  /** One epoch: what was sent is in `input`; settle, then have the checker explain the answers. */
+  private async epoch(index: number, input: EpochInput): Promise<Reply[]> {
+    const settled = await this.session.settle();
+    this.stats.epochs += 1;
+    const results = new Map<number, Outcome>();
+    const arrival = new Map<string, number>();
+    const roles = new Map<number, { messages: readonly RoleMessage[]; consumed: number }>();
+    settled.replies.forEach((reply, position) => {
+      if (reply.type === 'result') {
+        results.set(reply.id, reply.outcome);
+        arrival.set(`r${reply.id}`, position);
+        return;
+      }
+      let log = this.logs.get(reply.id);
+      if (!log) {
+        log = { messages: [], consumed: 0 };
+        this.logs.set(reply.id, log);
+      }
+      arrival.set(`h${reply.id}#${log.messages.length}`, position);
+      if (reply.type === 'event') log.messages.push({ type: 'event', label: reply.label, call: reply.call, outcome: reply.outcome });
+      else if (reply.type === 'held') log.messages.push({ type: 'held', label: reply.label });
+      else if (reply.type === 'done') log.messages.push({ type: 'done', outcome: reply.outcome });
+    });
+    for (const [id, log] of this.logs) roles.set(id, { messages: log.messages, consumed: log.consumed });
+    const observed: Observed = { results, roles, pending: settled.pending, arrival };
+    const verdict = checkEpoch(this.frontier, input, observed, this.options.limits ?? DEFAULT_LIMITS);
+    if (!verdict.ok) {
+      for (const emission of verdict.failure.path) this.lines.push(describeEmission(emission));
+      this.lines.push(`✗ expected ${verdict.failure.expected}; the implementation: ${verdict.failure.actual}`);
+      this.fail(index, verdict.failure.reqs, verdict.failure.expected, verdict.failure.actual);
+    }
+    for (const emission of verdict.path) this.lines.push(describeEmission(emission));
+    this.frontier = verdict.frontier;
+    for (const [id, log] of this.logs) {
+      log.consumed = log.messages.length;
+      if (log.messages.at(-1)?.type === 'done') this.logs.delete(id);
+    }
+    for (const req of verdict.touched) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
+    this.soft.push(...verdict.soft);
+    if (this.options.thorough || this.frontier.length > 1) await this.check(index);
+    return settled.replies as Reply[];
+  }
+
+  /** Inspect: invariants first (they name the requirement), then equality with some possible model state. */
+  async check(index: number): Promise<void> {
+    if (this.failure) return;
+    const view = await this.session.inspect();
+    this.stats.inspections += 1;
+    const breaches = checkInvariants(this.world, view);
+    if (breaches.length > 0) {
+      this.lines.push(`inspect: ${breaches.map((b) => b.message).join('; ')}`);
+      this.fail(index, [breaches[0]!.req], 'an inspection that keeps every invariant', breaches[0]!.message);
+    }
+    for (const req of INVARIANT_REQS) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
+    const observed = normalise(view);
+    const matching = this.frontier.filter((state) => observed === normalise(inspect(state)));
+    if (matching.length === 0) {
+      const difference = diffInspections(inspect(this.frontier[0]!), view);
+      this.lines.push(`inspect: ${difference.text}`);
+      this.fail(index, difference.reqs, difference.expected, difference.actual);
+    }
+    this.touched.set('WIRE-INSPECT-MATCHES', (this.touched.get('WIRE-INSPECT-MATCHES') ?? 0) + 1);
+    this.frontier = matching;
+  }
+
+  // ── handshake scenarios ────────────────────────────────────────────────
+
+  private async scenario(index: number, scenario: Scenario): Promise<void> {
+    this.stats.handshakes += 1;
+    const config = this.world;
+    const roles = rolesOf(scenario.flow);
+    const serverHost = hostOf(config, scenario.server.process)!;
+    const clientHost = hostOf(config, scenario.client.process)!;
+    const params: Record<'server' | 'client', RoleParams> = {
+      server: scenario.flow === 'fs' ? { peer: clientHost, stg: scenario.stg } : { stg: scenario.stg },
+      client: scenario.flow === 'fs' ? {} : { peer: serverHost },
+    };
+    const sides: Record<'server' | 'client', Side> = {
+      server: newSide(scenario.server.by, scenario.server.process, roles.server, params.server),
+      client: newSide(scenario.client.by, scenario.client.process, roles.client, params.client),
+    };
+    const listener: 'server' | 'client' = scenario.flow === 'fs' ? 'client' : 'server';
+    const other = listener === 'server' ? 'client' : 'server';
+    const undo: Fault[] = [];
+    let undoAtTick: { at: number; fault: Fault } | null = null;
+    let faultDone = false;
+    let ticks = 0;
+    const steps = PROGRAMS[roles.server].steps.length + PROGRAMS[roles.client].steps.length;
+    const maxTicks = (steps + 4) * (config.ticks.stepTimeout + 2);
+
+    for (let epochs = 0; epochs < 2000; epochs++) {
+      const issues: Action[] = [];
+      const first: Action[] = [];
+      for (const name of [listener, other] as const) {
+        const side = sides[name];
+        if (side.started) continue;
+        const listenerReady = sides[listener].started && (sides[listener].blocked || sides[listener].done || epochs > 40);
+        if (name === listener || scenario.together || listenerReady) {
+          side.started = true;
+          if (side.by === 'impl') {
+            const hold = scenario.fault && scenario.fault.side === name ? [scenario.fault.label] : [];
+            side.hs = this.session.handshake(side.process, side.role, side.params, hold);
+            issues.push({ type: 'handshake', id: side.hs, process: side.process, role: side.role, params: side.params, hold });
+          }
+        }
+      }
+      for (const name of ['server', 'client'] as const) {
+        const side = sides[name];
+        if (side.by !== 'harness' || !side.started || side.done || side.pending !== null) continue;
+        if (side.retryAt !== null && this.state.now < side.retryAt) continue;
+        const call = this.playerNext(side, scenario);
+        if (!call) continue;
+        side.pending = this.session.call(side.process, call.op);
+        if (side.label !== call.label) side.labelSince = this.state.now;
+        side.label = call.label;
+        side.lastOp = call.op;
+        this.stats.calls += 1;
+        issues.push({ type: 'call', id: side.pending, process: side.process, call: call.op });
+      }
+      if (issues.length === 0) {
+        const held = (['server', 'client'] as const).find((n) => sides[n].held);
+        if (held) {
+          if (!faultDone && scenario.fault) {
+            faultDone = true;
+            const planned = this.scenarioFault(scenario, sides, held);
+            for (const fault of planned.now) await this.fault(index, fault);
+            undo.push(...planned.undo);
+            if (planned.later) undoAtTick = { at: ticks + planned.later.after, fault: planned.later.fault };
+          }
+          sides[held].held = false;
+          await this.session.resume(sides[held].hs!);
+          await this.absorb(index, sides, await this.epoch(index, { first: [{ type: 'resume', hs: sides[held].hs! }], issues: [] }));
+          continue;
+        }
+        if (sides.server.done && sides.client.done) break;
+        if (undoAtTick && ticks >= undoAtTick.at) {
+          await this.fault(index, undoAtTick.fault);
+          undoAtTick = null;
+          continue;
+        }
+        if (ticks >= maxTicks) {
+          this.fail(index, ['HS-FAULT-FAILS-AT-STEP', 'HS-STEP-TIMEOUT'], `both roles done within ${maxTicks} ticks`, 'a role still running');
+        }
+        ticks += 1;
+        await this.session.tick(1);
+        first.push({ type: 'tick' });
+      }
+      await this.absorb(index, sides, await this.epoch(index, { first, issues }));
+    }
+    if (undoAtTick) undo.unshift(undoAtTick.fault);
+    for (const fault of undo) await this.fault(index, fault);
+    // A harness-played role left waiting forever would keep its process busy: crash and recover it when we can.
+    for (const name of ['server', 'client'] as const) {
+      const side = sides[name];
+      if (side.by === 'harness' && side.pending !== null && this.capabilities.faults.includes('crash') && this.state.procs[side.process]!.alive) {
+        await this.fault(index, { kind: 'crash', process: side.process });
+        await this.fault(index, { kind: 'recover', process: side.process });
+      }
+    }
+  }
+
+  /** Feed an epoch's answers to the scenario's sides. */
+  private async absorb(_index: number, sides: Record<'server' | 'client', Side>, replies: readonly Reply[]): Promise<void> {
+    for (const side of Object.values(sides)) side.blocked = false;
+    for (const reply of replies) {
+      for (const side of Object.values(sides)) {
+        if (side.by === 'impl' && reply.id === side.hs) {
+          if (reply.type === 'held') side.held = true;
+          if (reply.type === 'done') side.done = true;
+        }
+        if (side.by === 'harness' && reply.id === side.pending && reply.type === 'result') {
+          side.pending = null;
+          this.playerOutcome(side, reply.outcome);
+        }
+      }
+    }
+    for (const side of Object.values(sides)) {
+      if (side.by === 'impl' && side.hs !== null && !side.done) side.blocked = true;
+      if (side.by === 'harness' && side.pending !== null) side.blocked = true;
+      if (side.by === 'harness' && !this.state.procs[side.process]!.alive) side.done = true;
+    }
+  }
+
+  private roleCtx(side: Side): RoleCtx {
+    return { config: this.world, params: side.params, now: this.state.now };
+  }
+
+  /** The harness-played role's next call, with the scenario's deviation applied. */
+  private playerNext(side: Side, scenario: Scenario): { label: string; op: Op } | null {
+    const next = roleNext(PROGRAMS[side.role], side.progress, this.roleCtx(side));
+    if (next.kind === 'done') {
+      side.done = true;
+      return null;
+    }
+    const deviation = scenario.deviation;
+    if (deviation && deviation.label === next.label) {
+      if (deviation.kind === 'silent') {
+        side.done = true;
+        return null;
+      }
+      return { label: next.label, op: deviate(next.op, deviation.kind, this.world, scenario.stg) };
+    }
+    return { label: next.label, op: next.op };
+  }
+
+  private playerOutcome(side: Side, outcome: Outcome): void {
+    const reaction = roleOnOutcome(PROGRAMS[side.role], side.progress, outcome, this.roleCtx(side));
+    // The harness keeps the rules it holds implementations to: retry a refused connect within the step timeout.
+    if (reaction.kind === 'retry' && this.state.now + 1 - side.labelSince < this.world.ticks.stepTimeout) side.retryAt = this.state.now + 1;
+    else if (reaction.kind === 'retry' || reaction.kind === 'fail') side.done = true;
+  }
+
+  private scenarioFault(
+    scenario: Scenario,
+    sides: Record<'server' | 'client', Side>,
+    held: 'server' | 'client',
+  ): { now: Fault[]; undo: Fault[]; later: { after: number; fault: Fault } | null } {
+    const fault = scenario.fault!;
+    const self = sides[held];
+    const peer = sides[held === 'server' ? 'client' : 'server'];
+    const hosts = [hostOf(this.world, sides.server.process)!, hostOf(this.world, sides.client.process)!].sort() as [string, string];
+    const d = Math.max(1, fault.ticks);
+    switch (fault.kind) {
+      case 'crash-self':
+        return { now: [{ kind: 'crash', process: self.process }], undo: [{ kind: 'recover', process: self.process }], later: null };
+      case 'crash-peer':
+        return { now: [{ kind: 'crash', process: peer.process }], undo: [{ kind: 'recover', process: peer.process }], later: null };
+      case 'partition':
+        return { now: [{ kind: 'partition', hosts }], undo: [], later: { after: fault.ticks, fault: { kind: 'heal', hosts } } };
+      case 'reset': {
+        const connected = Object.values(this.state.socks).filter((s) => s.proc === self.process && s.conn !== null && this.state.conns[s.conn]);
+        const target = connected[0];
+        return { now: target ? [{ kind: 'reset', process: self.process, fd: target.fd }] : [], undo: [], later: null };
+      }
+      case 'stg-fail':
+        return { now: [{ kind: 'stg-fail', stg: scenario.stg }], undo: [{ kind: 'stg-repair', stg: scenario.stg }], later: null };
+      case 'cbt-exhaust':
+        return { now: [{ kind: 'cbt-reserve', count: this.world.cbt.capacity }], undo: [{ kind: 'cbt-release' }], later: null };
+      case 'delay-net':
+        return { now: [{ kind: 'delay', channel: 'net', ticks: d }], undo: [{ kind: 'undelay', channel: 'net' }], later: null };
+      case 'delay-dss':
+        return { now: [{ kind: 'delay', channel: 'dss', ticks: d }], undo: [{ kind: 'undelay', channel: 'dss' }], later: null };
+    }
+  }
+}
+
+interface Side {
+  readonly by: 'impl' | 'harness';
+  readonly process: string;
+  readonly role: Role;
+  readonly params: RoleParams;
+  started: boolean;
+  done: boolean;
+  held: boolean;
+  blocked: boolean;
+  hs: number | null;
+  pending: number | null;
+  retryAt: number | null;
+  label: string | null;
+  labelSince: number;
+  lastOp: Op | null;
+  progress: Progress;
+}
+
+function newSide(by: 'impl' | 'harness', process: string, role: Role, params: RoleParams): Side {
+  const vars: Progress['vars'] = {};
+  if (role === 'fs-server' || role === 'db-server') vars.stg = params.stg ?? -1;
+  return { by, process, role, params, started: false, done: false, held: false, blocked: false, hs: null, pending: null, retryAt: null, label: null, labelSince: 0, lastOp: null, progress: { pc: 0, vars, buf: '' } };
+}
+
+/** One deliberate deviation of a harness-played role's message. */
+export function deviate(op: Op, kind: Deviation, config: WorldConfig, stgId: number): Op {
+  if (op.op !== 'send') return op;
+  const data = hexToBytes(op.data);
+  const stg = stgOf(config, stgId)!;
+  let changed: string;
+  switch (kind) {
+    case 'wrong-string':
+      changed = [...data].map((ch) => String.fromCharCode(ch.charCodeAt(0) ^ 0x01)).join('');
+      break;
+    case 'wrong-echo':
+      changed = u32(readU32(data) + 1);
+      break;
+    case 'bad-stg-id':
+      changed = u32(readU32(data, 0) + 1000) + data.slice(4);
+      break;
+    case 'bad-stg-length':
+      changed = data.slice(0, 4) + u32(readU32(data, 4) + 1);
+      break;
+    case 'swapped-stg':
+      changed = data.slice(4, 8) + data.slice(0, 4);
+      break;
+    case 'bad-port':
+      changed = u32(70000);
+      break;
+    case 'unused-port': {
+      const port = readU32(data);
+      const range = port >= stg.ports[0] && port <= stg.ports[1] ? stg.ports : config.netPorts;
+      changed = u32(port === range[1] ? range[0] : range[1]);
+      break;
+    }
+    case 'silent':
+      changed = data;
+      break;
+  }
+  return { ...op, data: bytesToHex(changed) };
+}
+
+// ── inspections ──────────────────────────────────────────────────────────
+
+/** Inspections compare by control block owners, not slot numbers. */
+function normalise(view: Inspection): string {
+  const owners = view.cbt.blocks
+    .map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`))
+    .filter(Boolean)
+    .sort();
+  return canonical({ ...view, cbt: { capacity: view.cbt.capacity, owners } });
+}
+
+interface Difference {
+  readonly text: string;
+  readonly reqs: readonly string[];
+  readonly expected: string;
+  readonly actual: string;
+}
+
+/** The first difference between the model's inspection and the implementation's, with the requirements it touches. */
+export function diffInspections(model: Inspection, actual: Inspection): Difference {
+  const owners = (v: Inspection): string[] =>
+    v.cbt.blocks.map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`)).filter(Boolean).sort();
+  const mo = owners(model);
+  const ao = owners(actual);
+  if (JSON.stringify(mo) !== JSON.stringify(ao)) {
+    const extra = ao.filter((o) => !mo.includes(o));
+    const missing = mo.filter((o) => !ao.includes(o));
+    const reqs = extra.length > 0 ? ['FAULT-NO-LEAK', 'CBT-FREE-ON-CLOSE'] : ['CBT-ALLOC-ON-REQUEST'];
+    return {
+      text: `control block owners differ: model [${mo.join(', ')}], implementation [${ao.join(', ')}]`,
+      reqs,
+      expected: `control blocks owned by [${mo.join(', ')}]`,
+      actual: `[${ao.join(', ')}]${extra.length ? ` (extra ${extra.join(', ')})` : ''}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
+    };
+  }
+  for (const mp of model.processes) {
+    const ap = actual.processes.find((p) => p.process === mp.process);
+    if (!ap) return { text: `process ${mp.process} missing`, reqs: ['WORLD-RESET-BUILDS-CONFIG'], expected: `process ${mp.process}`, actual: 'absent' };
+    if (ap.alive !== mp.alive) {
+      return {
+        text: `${mp.process} alive=${ap.alive}, model alive=${mp.alive}`,
+        reqs: mp.alive ? ['FAULT-RECOVER-RECLAIMS'] : ['FAULT-CRASH-TEARDOWN'],
+        expected: `${mp.process} alive=${mp.alive}`,
+        actual: `alive=${ap.alive}`,
+      };
+    }
+    const fds = new Set([...mp.sockets.map((s) => s.fd), ...ap.sockets.map((s) => s.fd)]);
+    for (const fd of [...fds].sort((a, b) => a - b)) {
+      const ms = mp.sockets.find((s) => s.fd === fd);
+      const as = ap.sockets.find((s) => s.fd === fd);
+      if (!ms || !as) {
+        return {
+          text: `${mp.process}:${fd} ${ms ? 'missing from' : 'extra in'} the implementation's inspection`,
+          reqs: ms ? ['WIRE-INSPECT-MATCHES'] : ['FAULT-NO-LEAK', 'HS-FAIL-RELEASES'],
+          expected: ms ? `${mp.process}:${fd} open (${ms.state})` : `${mp.process}:${fd} closed`,
+          actual: as ? `${mp.process}:${fd} open (${as.state})` : 'absent',
+        };
+      }
+      for (const field of ['state', 'local', 'peer', 'rx', 'inflight', 'family'] as const) {
+        if (canonical(ms[field]) === canonical(as[field])) continue;
+        const reqs =
+          field === 'peer' && ms.peer === null && as.family === 'dss'
+            ? ['DSS-SOCKET-UNBOUND']
+            : field === 'rx' || field === 'inflight'
+              ? ['DATA-PREFIX-IN-ORDER', 'WIRE-INSPECT-MATCHES']
+              : ['WIRE-INSPECT-MATCHES'];
+        return {
+          text: `${mp.process}:${fd}.${field}: model ${JSON.stringify(ms[field])}, implementation ${JSON.stringify(as[field])}`,
+          reqs,
+          expected: `${mp.process}:${fd}.${field} = ${JSON.stringify(ms[field])}`,
+          actual: JSON.stringify(as[field]),
+        };
+      }
+    }
+  }
+  for (const family of ['net', 'dss'] as const) {
+    const m = canonical(model.ports[family]);
+    const a = canonical(actual.ports[family]);
+    if (m !== a) {
+      const more = actual.ports[family].length > model.ports[family].length;
+      return {
+        text: `${family} ports: model ${m}, implementation ${a}`,
+        reqs: more ? ['FAULT-NO-LEAK', family === 'net' ? 'NET-CLOSE-FREES-PORT' : 'CBT-FREE-ON-CLOSE'] : ['WIRE-INSPECT-MATCHES'],
+        expected: `${family} ports ${m}`,
+        actual: a,
+      };
+    }
+  }
+  if (model.now !== actual.now) return { text: `now: model ${model.now}, implementation ${actual.now}`, reqs: ['CLOCK-TICKS-ONLY'], expected: `now = ${model.now}`, actual: String(actual.now) };
+  return { text: 'inspections differ', reqs: ['WIRE-INSPECT-MATCHES'], expected: JSON.stringify(model), actual: JSON.stringify(actual) };
+}
+
+// ── descriptions ─────────────────────────────────────────────────────────
+
+export function describeCommand(command: Command): string {
+  switch (command.type) {
+    case 'call':
+      return `${command.process}:${describeOp(command.call)}`;
+    case 'batch':
+      return `batch[${command.calls.map((c: CallCommand) => `${c.process}:${describeOp(c.call)}`).join(' | ')}]`;
+    case 'tick':
+      return 'tick';
+    case 'fault':
+      return `fault ${describeFault(command.fault)}`;
+    case 'handshake': {
+      const s = command.scenario;
+      const who = (side: Scenario['server']): string => `${side.process}${side.by === 'harness' ? '(harness)' : ''}`;
+      const extras = [
+        s.deviation ? `peer ${s.deviation.kind}@${s.deviation.label}` : '',
+        s.fault ? `${s.fault.kind}@${s.fault.side}:${s.fault.label}${s.fault.ticks ? `+${s.fault.ticks}t` : ''}` : '',
+        s.together ? 'together' : '',
+      ].filter(Boolean);
+      return `handshake ${s.flow} server=${who(s.server)} client=${who(s.client)} stg${s.stg}${extras.length ? ' ' + extras.join(' ') : ''}`;
+    }
+  }
+}

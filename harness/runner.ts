@@ -144,13 +144,14 @@ export class Run {
     return this.failure === null;
   }
 
-  private async fault(index: number, fault: Fault): Promise<void> {
+  private async fault(index: number, fault: Fault): Promise<readonly Reply[]> {
     if (!(await this.session.fault(fault))) {
       this.skip(`fault:${fault.kind}`);
       this.lines.push(`(unsupported by the implementation: ${describeFault(fault)} skipped)`);
-      return;
+      return [];
     }
-    await this.epoch(index, { first: [{ type: 'fault', fault }], issues: [] });
+    this.lines.push(`fault ${describeFault(fault)}`);
+    return this.epoch(index, { first: [{ type: 'fault', fault }], issues: [] });
   }
 
   private fail(index: number, reqs: readonly string[], expected: string, actual: string): never {
@@ -283,18 +284,23 @@ export class Run {
           if (!faultDone && scenario.fault) {
             faultDone = true;
             const planned = this.scenarioFault(scenario, sides, held);
-            for (const fault of planned.now) await this.fault(index, fault);
+            for (const fault of planned.now) await this.absorb(index, sides, await this.fault(index, fault));
             undo.push(...planned.undo);
             if (planned.later) undoAtTick = { at: ticks + planned.later.after, fault: planned.later.fault };
           }
           sides[held].held = false;
-          await this.session.resume(sides[held].hs!);
-          await this.absorb(index, sides, await this.epoch(index, { first: [{ type: 'resume', hs: sides[held].hs! }], issues: [] }));
+          // A crash of the held role's own process ends it: there is nothing to resume.
+          if (!sides[held].done) {
+            await this.session.resume(sides[held].hs!);
+            await this.absorb(index, sides, await this.epoch(index, { first: [{ type: 'resume', hs: sides[held].hs! }], issues: [] }));
+          }
           continue;
         }
-        if (sides.server.done && sides.client.done) break;
+        // Over when the implementation's roles are done and a harness-played one can only wait for a peer that has gone.
+        const over = (side: Side): boolean => side.done || (side.by === 'harness' && side.pending !== null);
+        if (over(sides.server) && over(sides.client) && (sides.server.by === 'impl' ? sides.server.done : true) && (sides.client.by === 'impl' ? sides.client.done : true)) break;
         if (undoAtTick && ticks >= undoAtTick.at) {
-          await this.fault(index, undoAtTick.fault);
+          await this.absorb(index, sides, await this.fault(index, undoAtTick.fault));
           undoAtTick = null;
           continue;
         }

@@ -13,6 +13,7 @@
  */
 import { HelloReply, PROTOCOL_VERSION, Reply, type Request, type RequestType } from '../spec/messages.ts';
 import { ProtocolError, trimArrived, type ProtocolErrorInit } from './protocol-error.ts';
+import { checkReply } from './reply-schema.ts';
 import { FINAL_REPLY, ReplyTracker } from './reply-tracker.ts';
 
 // ── the in-process contract ──────────────────────────────────────────────
@@ -312,7 +313,7 @@ export abstract class DriverBase implements Driver {
         detail: type === undefined ? 'The message has no "type" field.' : `"type" is ${JSON.stringify(type)}.`,
       });
     }
-    const parsed = Reply.safeParse(message);
+    const parsed = checkReply(message as Record<string, unknown>);
     if (!parsed.success) {
       const issues = parsed.error.issues
         .slice(0, 3)
@@ -375,6 +376,7 @@ export abstract class DriverBase implements Driver {
   }
 
   private dropAnsweredDeadlines(): void {
+    if (this.deadlines.length === 0) return;
     while (this.deadlinesHead < this.deadlines.length && !this.tracker.isOpen(this.deadlines[this.deadlinesHead]!.id)) {
       this.deadlinesHead++;
     }

@@ -43,18 +43,21 @@ export class LineFramer {
       if (newline === -1) break;
       const length = this.pendingBytes + newline - start;
       if (length > this.maxLineBytes) return this.overflow(chunk.subarray(start, newline), length);
-      let line: Buffer;
+      let text: string;
       if (this.pendingBytes === 0) {
-        line = chunk.subarray(start, newline);
+        // The common case, a whole line inside one chunk: decode it in place.
+        const end = newline > start && chunk[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline;
+        text = chunk.toString('utf8', start, end);
       } else {
         this.pending.push(chunk.subarray(start, newline));
-        line = Buffer.concat(this.pending, length);
+        const line = Buffer.concat(this.pending, length);
         this.pending = [];
         this.pendingBytes = 0;
+        const end = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
+        text = line.toString('utf8', 0, end);
       }
-      const end = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
       start = newline + 1;
-      this.onLine(line.toString('utf8', 0, end));
+      this.onLine(text);
     }
     if (this.stopped || start >= chunk.length) return;
     const rest = chunk.length - start;

@@ -41,6 +41,19 @@ interface Entry {
   readonly calls?: readonly number[];
 }
 
+interface Closed {
+  readonly waiting: Waiting;
+  readonly abandoned: boolean;
+}
+
+/** One shared record per (waiting, abandoned): closing an id allocates nothing. */
+const CLOSED = new Map<Waiting, readonly [Closed, Closed]>();
+function closedAs(waiting: Waiting, abandoned: boolean): Closed {
+  let pair = CLOSED.get(waiting);
+  if (!pair) CLOSED.set(waiting, (pair = [{ waiting, abandoned: false }, { waiting, abandoned: true }]));
+  return pair[abandoned ? 1 : 0];
+}
+
 /**
  * Ids answered lately. A reply for one of them is a duplicate; a reply for an
  * id never sent (or answered long ago) is unknown. Bounded so that a long run
@@ -50,7 +63,10 @@ const RECENT_IDS_MAX = 4096;
 
 export class ReplyTracker {
   private readonly open = new Map<number, Entry>();
-  private readonly recent = new Map<number, { waiting: Waiting; abandoned: boolean }>();
+  private readonly recent = new Map<number, Closed>();
+  /** Insertion order of `recent`, as a ring: evicting by iterating the Map is slow once it has holes. */
+  private readonly recentRing: number[] = new Array<number>(RECENT_IDS_MAX);
+  private recentNext = 0;
 
   /**
    * Records a request about to be sent. Reusing an id that is still waiting
@@ -141,11 +157,11 @@ export class ReplyTracker {
 
   private close(id: number, waiting: Waiting, abandoned = false): void {
     this.open.delete(id);
-    this.recent.set(id, { waiting, abandoned });
-    if (this.recent.size > RECENT_IDS_MAX) {
-      const oldest = this.recent.keys().next().value as number;
-      this.recent.delete(oldest);
-    }
+    const evicted = this.recentRing[this.recentNext];
+    if (evicted !== undefined) this.recent.delete(evicted);
+    this.recentRing[this.recentNext] = id;
+    this.recentNext = (this.recentNext + 1) % RECENT_IDS_MAX;
+    this.recent.set(id, closedAs(waiting, abandoned));
   }
 
   private checkFresh(id: number, type: RequestType): void {

@@ -110,6 +110,14 @@ describe('the minimal examples pass the placeholder check', () => {
   });
 });
 
+// The reference adapter is written alongside the model; until it exists there is nothing to serve.
+test.skipIf(!existsSync('harness/reference-implementation.ts'))('serve-reference passes the placeholder check as a subprocess', async () => {
+  const { code, out, err } = await dualsock(['check', '--impl', 'node bin/dualsock.js serve-reference']);
+  expect(err).toBe('');
+  expect(code).toBe(0);
+  expect(out).toMatch(/protocol v1/);
+});
+
 describe('as a user runs it', () => {
   test.concurrent('a usage error exits 2 before anything starts', async () => {
     const { code, err } = await dualsock(['check', '--impl', 'node fixtures/examples/minimal-subprocess/main.mjs', '--budget', '5x']);

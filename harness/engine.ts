@@ -20,8 +20,8 @@ export async function runCheck(options: CheckOptions, output: Output): Promise<n
     const hello = await driver.start();
     output.out(`dualsock: ${driver.describe} is "${hello.name}", protocol v${hello.version}\n`);
     output.out(describeCapabilities(hello.capabilities));
-    await expect(driver, { type: 'reset', id: driver.nextId(), config: DEFAULT_CONFIG }, 'ack');
-    const settled = await expect(driver, { type: 'settle', id: driver.nextId() }, 'settled');
+    await expectReply(driver, { type: 'reset', id: driver.nextId(), config: DEFAULT_CONFIG }, 'ack');
+    const settled = await expectReply(driver, { type: 'settle', id: driver.nextId() }, 'settled');
     if (settled.type === 'settled' && settled.pending.length > 0) {
       throw new ProtocolError({
         kind: 'wrong-reply',
@@ -30,7 +30,7 @@ export async function runCheck(options: CheckOptions, output: Output): Promise<n
         expected: 'settled with no pending ids: nothing was sent that could block',
       });
     }
-    await expect(driver, { type: 'inspect', id: driver.nextId() }, 'inspection');
+    await expectReply(driver, { type: 'inspect', id: driver.nextId() }, 'inspection');
     await driver.stop();
     if (driver.broken) throw driver.broken;
     output.out('dualsock: hello, reset, settle, inspect and bye were answered correctly.\n');
@@ -56,7 +56,7 @@ export async function runReplay(_options: ReplayOptions, output: Output): Promis
 }
 
 /** Sends a request and insists on its final reply type (an `error` reply is a protocol error here). */
-async function expect(driver: Driver, request: Request, type: Reply['type']): Promise<Reply> {
+async function expectReply(driver: Driver, request: Request, type: Reply['type']): Promise<Reply> {
   const reply = await exchange(driver, request);
   if (reply.type !== type) {
     throw new ProtocolError({

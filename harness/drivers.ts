@@ -23,8 +23,8 @@ export function parseImplementationSpec(value: string, shell = false): Implement
     throw new UsageError('--impl is empty; expected a module path or a command line, for example --impl ./my-impl.ts or --impl "python3 impl.py".');
   }
   if (shell) return { kind: 'shell', command: trimmed };
+  if (isModulePath(trimmed) && existsSync(trimmed) && statSync(trimmed).isFile()) return { kind: 'module', path: trimmed };
   if (isModulePath(trimmed) && !/\s/.test(trimmed)) {
-    if (existsSync(trimmed) && statSync(trimmed).isFile()) return { kind: 'module', path: trimmed };
     throw new UsageError(
       `--impl ${trimmed} looks like a module path, but no such file exists.\n` +
         'Expected an existing .ts/.js/.mjs/.mts/.cjs file (run in-process) or a command line (run as a subprocess), ' +

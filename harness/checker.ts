@@ -111,6 +111,13 @@ interface Node {
   readonly touched: ReadonlySet<string>;
 }
 
+/** Requirements broken by leaving an answer out at settle: a call that never blocks, or the decision the model made. */
+function lateReqs(emission: Emission, touched: readonly string[]): string[] {
+  const op = emission.type === 'result' || emission.type === 'event' ? emission.op.op : null;
+  if (op === 'socket' || op === 'bind' || op === 'listen' || op === 'getsockname' || op === 'close') return ['CLOCK-ONLY-BLOCKING-CALLS-BLOCK', 'CLOCK-SETTLE-EXACT'];
+  return [...touched.filter((r) => !r.startsWith('DISPATCH-FD')), 'CLOCK-SETTLE-EXACT'];
+}
+
 const RANK_UNEXPLAINED = 1;
 const RANK_MISMATCH = 2;
 const RANK_VIOLATION = 3;
@@ -165,7 +172,7 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
       if (emission.type === 'result') {
         const answer = observed.results.get(emission.id);
         if (answer === undefined || consumed.has(emission.id)) {
-          fail(node, RANK_MISMATCH, ['CLOCK-SETTLE-EXACT', ...result.touched], `${describeEmission(emission)} (it can complete now)`, 'no answer by settle', [emission]);
+          fail(node, RANK_MISMATCH, lateReqs(emission, result.touched), `${describeEmission(emission)} (it can complete now)`, 'no answer by settle', [emission]);
           return null;
         }
         if (!same(answer, emission.outcome)) {
@@ -187,7 +194,7 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
             : message.type === 'done' && same(message.outcome, emission.outcome));
       if (!ok) {
         const rank = message === undefined ? RANK_MISMATCH : RANK_VIOLATION;
-        const reqs = message === undefined ? ['CLOCK-SETTLE-EXACT', ...emission.reqs] : emission.reqs;
+        const reqs = message === undefined ? lateReqs(emission, emission.reqs) : emission.reqs;
         fail(node, rank, reqs, describeEmission(emission), `${emission.proc}${describeMessage(emission.id, message)}`, [emission]);
         return null;
       }
@@ -304,6 +311,7 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
         return;
       }
       const end = fingerprint(node.state);
+      (node.touched as Set<string>).add('CLOCK-SETTLE-EXACT');
       if (!ends.has(end)) {
         ends.add(end);
         solutions.push(node);
@@ -368,7 +376,7 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
     if (result.kind !== 'ok') return;
     const emission = result.emissions[0];
     if (!emission) return;
-    fail(node, RANK_MISMATCH, ['CLOCK-SETTLE-EXACT', ...result.touched], `${describeEmission(emission)} (it can complete now)`, 'still pending at settle', [emission]);
+    fail(node, RANK_MISMATCH, lateReqs(emission, result.touched), `${describeEmission(emission)} (it can complete now)`, 'still pending at settle', [emission]);
   };
 
   for (const state of frontier) {

@@ -13,6 +13,12 @@ import { hostOf } from '../spec/config.ts';
 
 const labelsOf = (role: Role): string[] => stepLabels(PROGRAMS[role]);
 
+/** The capability that declares a plan's fault (a fault and its undoing share one). */
+function capabilityOf(kind: string): string {
+  const map: Record<string, string> = { heal: 'partition', 'stg-repair': 'stg-fail', 'cbt-release': 'cbt-reserve', undelay: 'delay' };
+  return map[kind] ?? kind;
+}
+
 /** Runs every step of the plan; false as soon as the run fails. */
 export async function executePlan(run: Run, plan: readonly PlanStep[]): Promise<boolean> {
   for (const step of plan) {
@@ -48,7 +54,7 @@ function* expand(run: Run, step: PlanStep): Generator<() => Command | null> {
     case 'fault':
       yield () => {
         const fault = resolveFault(run.state, step.fault, run.capabilities);
-        if (!fault) run.skip(`fault:${step.fault.f}`);
+        if (!fault && !run.capabilities.faults.includes(capabilityOf(step.fault.f))) run.skip(`fault:${capabilityOf(step.fault.f)}`);
         return fault ? { type: 'fault', fault } : null;
       };
       return;

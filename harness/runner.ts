@@ -93,8 +93,22 @@ export class Run {
     return this.session.hello.capabilities;
   }
 
+  /** Build the world afresh, and check it is the configured one before anything runs. */
   async reset(): Promise<void> {
     await this.session.reset(this.world);
+    this.lines = [];
+    try {
+      await this.check(-1);
+      this.touch(['WORLD-RESET-BUILDS-CONFIG']);
+    } catch (error) {
+      if (!(error instanceof Stop)) throw error;
+      this.failure = { ...this.failure!, reqs: ['WORLD-RESET-BUILDS-CONFIG', ...this.failure!.reqs] };
+      this.trace.push({ command: -1, what: 'reset', lines: this.lines });
+    }
+  }
+
+  private touch(reqs: readonly string[]): void {
+    for (const req of reqs) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
   }
 
   skip(capability: string): void {
@@ -183,6 +197,8 @@ export class Run {
       else if (reply.type === 'done') log.messages.push({ type: 'done', outcome: reply.outcome });
     });
     for (const [id, log] of this.logs) roles.set(id, { messages: log.messages, consumed: log.consumed });
+    this.touch(['WIRE-WELL-FORMED', 'WIRE-ONE-REPLY', 'WIRE-TIMELY']);
+    if (settled.replies.some((r) => (r.type === 'result' || r.type === 'event') && 'error' in r.outcome)) this.touch(['ERR-KNOWN-CODES']);
     const observed: Observed = { results, roles, pending: settled.pending, arrival };
     const verdict = checkEpoch(this.frontier, input, observed, this.options.limits ?? DEFAULT_LIMITS);
     if (!verdict.ok) {
@@ -313,6 +329,11 @@ export class Run {
       }
       await this.absorb(index, sides, await this.epoch(index, { first, issues }));
     }
+    if (scenario.fault) {
+      for (const side of Object.values(sides)) {
+        if (side.outcome) this.touch([side.outcome === 'established' ? 'HS-FAULT-TOLERATED' : 'HS-FAULT-FAILS-AT-STEP']);
+      }
+    }
     if (undoAtTick) undo.unshift(undoAtTick.fault);
     for (const fault of undo) await this.fault(index, fault);
     // A harness-played role left waiting forever would keep its process busy: crash and recover it when we can.
@@ -332,7 +353,10 @@ export class Run {
       for (const side of Object.values(sides)) {
         if (side.by === 'impl' && reply.id === side.hs) {
           if (reply.type === 'held') side.held = true;
-          if (reply.type === 'done') side.done = true;
+          if (reply.type === 'done') {
+            side.done = true;
+            side.outcome = reply.outcome.status;
+          }
         }
         if (side.by === 'harness' && reply.id === side.pending && reply.type === 'result') {
           side.pending = null;
@@ -424,6 +448,7 @@ interface Side {
   retryAt: number | null;
   label: string | null;
   labelSince: number;
+  outcome: 'established' | 'failed' | null;
   lastOp: Op | null;
   progress: Progress;
 }
@@ -431,7 +456,7 @@ interface Side {
 function newSide(by: 'impl' | 'harness', process: string, role: Role, params: RoleParams): Side {
   const vars: Progress['vars'] = {};
   if (role === 'fs-server' || role === 'db-server') vars.stg = params.stg ?? -1;
-  return { by, process, role, params, started: false, done: false, held: false, blocked: false, hs: null, pending: null, retryAt: null, label: null, labelSince: 0, lastOp: null, progress: { pc: 0, vars, buf: '' } };
+  return { by, process, role, params, started: false, done: false, held: false, blocked: false, hs: null, pending: null, retryAt: null, label: null, labelSince: 0, outcome: null, lastOp: null, progress: { pc: 0, vars, buf: '' } };
 }
 
 /** One deliberate deviation of a harness-played role's message. */

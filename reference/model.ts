@@ -11,6 +11,7 @@
  */
 import type { Fault, HandshakeOutcome, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
 import { type Ctx, type Emission, Illegal, type SoftFinding, Violation } from './context.ts';
+import { ERROR_CODES } from '../spec/errors.ts';
 import { type Next, PROGRAMS, type RoleCtx, initialVars, missingParams, roleNext, roleOnOutcome } from './roles.ts';
 import { type RoleRun, type State, clone, sockKey } from './state.ts';
 import { abandon, applyFault, closeSocket, complete, completable, gcConns, issue, tickWorld } from './world.ts';
@@ -50,6 +51,8 @@ export type StepResult =
     }
   | { readonly kind: 'violation'; readonly violation: Violation; readonly choicePoints: readonly number[] }
   | { readonly kind: 'illegal'; readonly reason: string };
+
+const DEFINITE: ReadonlySet<string> = new Set(ERROR_CODES.filter((e) => e.definite).map((e) => e.code));
 
 const FAULT_REQS: Record<Fault['kind'], string> = {
   crash: 'FAULT-CRASH-TEARDOWN',
@@ -151,6 +154,7 @@ function applyAction(state: State, ctx: Ctx, action: Action): void {
 function completeCall(state: State, ctx: Ctx, key: string): void {
   const pending = state.pending[key]!;
   const outcome = complete(state, ctx, key);
+  if ('error' in outcome && DEFINITE.has(outcome.error)) ctx.touch(['ERR-NO-EFFECT']);
   const proc = state.procs[pending.proc]!;
   if (pending.role === null) {
     if (proc.busy === key) proc.busy = null;
@@ -160,8 +164,10 @@ function completeCall(state: State, ctx: Ctx, key: string): void {
   const run = state.roles[pending.role]!;
   run.pendingKey = null;
   const program = PROGRAMS[run.role];
-  const stepReqs = ['HS-STEP-ORDER', ...(program.steps[run.pc]?.reqs ?? [])];
+  const stepReqs = [...(program.steps[run.pc]?.reqs ?? []), 'HS-STEP-ORDER'];
   ctx.touch(stepReqs);
+  if (pending.op.op === 'send') ctx.touch(['HS-PAYLOAD-ENCODING']);
+  if (pending.op.op === 'recv') ctx.touch(['HS-RECV-EXACT']);
   ctx.emit({ type: 'event', id: Number(run.id), proc: run.proc, label: run.label!, op: pending.op, outcome, reqs: stepReqs });
   track(run, pending.op, outcome);
   const reaction = roleOnOutcome(program, run, outcome, roleCtx(state, run));

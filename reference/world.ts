@@ -159,7 +159,7 @@ function chooseFd(state: State, ctx: Ctx, key: string, proc: string, family: Fam
     }
   }
   if (value === undefined) return lowest;
-  ctx.touch(['DISPATCH-FD-RANGE', 'DISPATCH-FD-UNIQUE']);
+  ctx.touch(['DISPATCH-FD-RANGE', 'DISPATCH-FD-UNIQUE', 'DISPATCH-FD-LOWEST']);
   const fd = value.fd;
   if (typeof fd !== 'number' || fd < lo || fd > hi) {
     throw new Violation(['DISPATCH-FD-RANGE'], `a ${family} descriptor in [${lo}, ${hi}]`, `fd ${String(fd)}`, key);
@@ -333,13 +333,18 @@ function admitOrHold(state: State, ctx: Ctx, listener: Sock, key: string): void 
   const queued = listener.queue.length;
   // The queue holds at least backlog and at most backlog+1 (Linux holds backlog+1).
   const admit = queued < listener.backlog || (queued === listener.backlog && ctx.pick(2) === 0);
-  if (admit) admitConnection(state, listener, key);
-  else listener.held.push(key);
+  if (admit) admitConnection(state, ctx, listener, key);
+  else {
+    ctx.touch(['NET-CONNECT-QUEUE-FULL', 'NET-LISTEN-QUEUE']);
+    listener.held.push(key);
+  }
 }
 
-function admitConnection(state: State, listener: Sock, key: string): void {
+function admitConnection(state: State, ctx: Ctx, listener: Sock, key: string): void {
   const pending = state.pending[key]!;
   const sock = sockOf(state, pending.proc, (pending.op as { fd: number }).fd)!;
+  const crossHost = hostOfProc(state, sock.proc) !== hostOfProc(state, listener.proc);
+  ctx.touch(sock.family === 'net' ? ['NET-CONNECT-NETWORK-ONLY'] : crossHost ? ['DSS-STORAGE-ONLY', 'WORLD-SHARED-STORAGE'] : ['DSS-STORAGE-ONLY']);
   const id = state.nextConn++;
   const conn: Conn = {
     id,
@@ -368,7 +373,7 @@ function admitHeld(state: State, ctx: Ctx, listener: Sock): void {
     if (queued > listener.backlog) return;
     if (queued === listener.backlog && ctx.pick(2) !== 0) return;
     const key = listener.held.shift()!;
-    if (state.pending[key] && !state.pending[key]!.result) admitConnection(state, listener, key);
+    if (state.pending[key] && !state.pending[key]!.result) admitConnection(state, ctx, listener, key);
   }
 }
 
@@ -421,6 +426,7 @@ export function issue(state: State, ctx: Ctx, key: string, proc: string, op: Op,
   if (!p.alive) throw new Illegal(`process ${proc} has crashed and was not recovered`);
   const pending: Pending = { key, proc, op, issuedAt: state.now, role, result: null, sendLeft: '' };
   state.pending[key] = pending;
+  if (op.op !== 'socket') ctx.touch(['WORLD-PROCESS-ISOLATION', 'DISPATCH-BY-VALUE']);
   if (op.op === 'connect') issueConnect(state, ctx, pending, op);
   else if (op.op === 'send') issueSend(state, ctx, pending, op);
 }
@@ -471,6 +477,7 @@ function issueConnect(state: State, ctx: Ctx, pending: Pending, op: Extract<Op, 
     }
     const observed = ctx.observed(pending.key);
     const local = observed && 'value' in observed ? (observed.value as { local?: unknown }).local : undefined;
+    ctx.touch([familyReq]);
     const port = choosePort(state, ctx, pending.key, scope, local, [familyReq]);
     sock.local = addressIn(scope, port);
     sock.holdsPort = true;
@@ -576,6 +583,7 @@ export function complete(state: State, ctx: Ctx, key: string): Outcome {
   }
   const op = pending.op;
   const proc = pending.proc;
+  if (op.op !== 'accept' && op.op !== 'recv') ctx.touch(['CLOCK-ONLY-BLOCKING-CALLS-BLOCK']);
   switch (op.op) {
     case 'socket':
       return doSocket(state, ctx, key, proc, op.family);
@@ -670,6 +678,9 @@ function doBind(state: State, ctx: Ctx, key: string, proc: string, op: Extract<O
     }
     const explicitReq = sock.family === 'net' ? 'NET-BIND-EXPLICIT' : 'DSS-BIND-STG-PORT';
     expectExactly(ctx, key, { value: { local: addressIn(scope, port) } }, [explicitReq], 'the port is free');
+  }
+  if ('stg' in scope && Object.values(state.socks).some((s) => s !== sock && s.local && 'stg' in s.local && s.local.stg === scope.stg)) {
+    ctx.touch(['STG-PORTS-PER-STG']);
   }
   sock.local = addressIn(scope, port);
   sock.holdsPort = true;
@@ -769,6 +780,7 @@ function doRecv(state: State, ctx: Ctx, key: string, proc: string, fd: number, m
       take = got.length;
       if (take < most) ctx.soft('DATA-RECV-GREEDY', `${proc}:recv(${fd},${max}) returned ${take} of ${most} readable bytes`);
     }
+    ctx.touch(['DATA-RECV-NONEMPTY-PREFIX', 'DATA-PREFIX-IN-ORDER', 'DATA-NO-CROSSTALK', 'DATA-RECV-GREEDY']);
     const data = end.rx.slice(0, take);
     end.rx = end.rx.slice(take);
     if (conn.family === 'dss') pumpSend(state, ctx, conn, (1 - sock.side) as 0 | 1);
@@ -809,6 +821,7 @@ export function closeSocket(state: State, ctx: Ctx, sock: Sock): void {
   delete state.socks[key];
   if (sock.family === 'dss') freeBlock(state, key);
   if (sock.state === 'listening') {
+    if (sock.queue.length > 0 || sock.held.length > 0) ctx.touch(['DATA-LISTENER-CLOSE-RESETS']);
     for (const connId of sock.queue) {
       const conn = state.conns[connId];
       if (!conn) continue;
@@ -834,6 +847,7 @@ export function closeSocket(state: State, ctx: Ctx, sock: Sock): void {
   if (!end.rst && !end.failed) {
     if (conn.family === 'net' && unread) sendOnConn(state, ctx, conn, sock.side, 'rst', 'NET-CLOSE-UNREAD-RESETS');
     else sendOnConn(state, ctx, conn, sock.side, 'fin');
+    ctx.touch([conn.family === 'dss' ? 'DSS-CLOSE-GRACEFUL' : unread ? 'NET-CLOSE-UNREAD-RESETS' : 'DATA-EOF-AFTER-DATA']);
   }
   gcConn(state, conn);
 }

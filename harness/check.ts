@@ -209,7 +209,8 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
 
     if (options.corpus) await replayCorpus(options.corpus, session, acc, output, expected);
 
-    const selected = selectProperties(options.properties ?? PROPERTIES, options.only);
+    const pathProperty = options.path?.split(':')[0];
+    const selected = pathProperty ? selectProperties(options.properties ?? PROPERTIES, [pathProperty]) : selectProperties(options.properties ?? PROPERTIES, options.only);
     if (selected.length === 0) throw new UsageError(`--only ${options.only.join(',')} matches no property, chapter or targeted requirement; run \`dualsock list\` to see them.`);
     const totalWeight = selected.reduce((n, p) => n + p.weight, 0);
     const budget = options.budgetMs ?? DEFAULT_BUDGET_MS;
@@ -233,7 +234,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         baseSeed: seed,
         runs,
         budgetMs,
-        path: options.path,
+        path: options.path?.split(':').slice(1).join(':'),
         thorough: options.thorough ?? false,
         impl,
         outDir,
@@ -329,7 +330,7 @@ async function runProperty(session: Session, property: Property, o: PropertyRunO
     const { run, world } = last!;
     const failure = run.failure ?? { reqs: ['WIRE-WELL-FORMED'], expected: broken?.message ?? 'a well-formed exchange', actual: 'the implementation broke the wire protocol', command: run.commands.length - 1 };
     const replay = `npx dualsock replay ${quote(file)}`;
-    const reproduce = `npx dualsock check --impl ${quote(o.impl.text)}${o.impl.shell ? ' --shell' : ''} --seed ${o.baseSeed} --only ${property.id} --path ${path}`;
+    const reproduce = `npx dualsock check --impl ${quote(o.impl.text)}${o.impl.shell ? ' --shell' : ''} --seed ${o.baseSeed} --path ${property.id}:${path}`;
     const counterexample: Counterexample = {
       format: COUNTEREXAMPLE_FORMAT,
       dualsock: VERSION,
@@ -472,8 +473,12 @@ async function replayCorpus(dir: string, session: Session, acc: Accumulator, out
 
 export async function runReplay(options: ReplayOptions & { readonly implText?: string }, output: Output): Promise<number> {
   if (!options.file) {
-    output.err('dualsock replay: give a counterexample file (or use `dualsock check --seed N --only P --path X` to replay a fast-check path).\n');
-    return EXIT.usage;
+    // A seed and a path: that is check's exact re-run of one failure.
+    if (!options.impl) {
+      output.err('dualsock replay --seed N --path P also needs --impl (a counterexample file records it; a path does not).\n');
+      return EXIT.usage;
+    }
+    return runCheck({ impl: options.impl, seed: options.seed, path: options.path, only: [], strict: false, expectedFailures: [], reports: [], timeoutMs: options.timeoutMs }, output);
   }
   let c: Counterexample;
   try {

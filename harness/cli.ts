@@ -65,6 +65,12 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
     .option('--expect-failures <file>', 'JSON file of requirement IDs expected to fail, with reasons')
     .option('--report <kind=path,…>', `reports to write: ${REPORT_KINDS.join(', ')} (comma-separated, repeatable)`, collect, [])
     .option('--timeout-ms <n>', `wall-clock timeout of each protocol message (default ${DEFAULT_TIMEOUT_MS})`)
+    .option('--thorough', 'inspect and check the invariants after every step, not only after batches, faults and handshakes')
+    .option('--require <capabilities>', 'capabilities that must be declared (e.g. fs-server,crash): missing ones fail instead of being skipped', collect, [])
+    .option('--corpus <dir>', 'replay the saved counterexamples in this directory first (a regression corpus)')
+    .option('--save-to <dir>', 'also save each new counterexample into this directory')
+    .option('--out <dir>', 'where counterexample files are written (default .dualsock/counterexamples)')
+    .option('--path <property:path>', 're-run one failure exactly, as its "reproduce" line prints it (with --seed)')
     .addHelpText(
       'after',
       `\n${IMPL_HELP}\n\nFile for --expect-failures (JSON), either form:\n  {"CBT-UNIQUE-OWNER": "known race, ticket 12"}\n  [{"requirement": "CBT-UNIQUE-OWNER", "reason": "known race, ticket 12"}]\n\nExamples:\n  ${CHECK_EXAMPLE}\n  dualsock check --impl fixtures/examples/minimal-inprocess/index.ts\n  dualsock check --impl ./impl.ts --only CBT-UNIQUE-OWNER,fs --report json=out/report.json,junit=out/junit.xml\n\n${EXIT_HELP}\n`,
@@ -170,7 +176,26 @@ export function parseCheckOptions(flags: Record<string, unknown>): CheckOptions 
     expectedFailures: typeof flags.expectFailures === 'string' ? readExpectedFailures(flags.expectFailures) : [],
     reports: parseReports(flags.report as string[]),
     timeoutMs: parseTimeout(flags.timeoutMs),
+    thorough: flags.thorough === true,
+    require: (flags.require as string[] | undefined ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean),
+    corpus: typeof flags.corpus === 'string' ? flags.corpus : undefined,
+    saveTo: typeof flags.saveTo === 'string' ? flags.saveTo : undefined,
+    outDir: typeof flags.out === 'string' ? flags.out : undefined,
+    path: parsePath(flags.path, flags.seed),
+    implText: flags.impl,
+    progress: process.stderr.isTTY === true,
   };
+}
+
+/** "--path <property>:<fast-check path>", which only means something with the seed it came from. */
+function parsePath(path: unknown, seed: unknown): string | undefined {
+  if (path === undefined) return undefined;
+  const text = String(path);
+  if (!/^[a-z][a-z0-9-]*:[0-9]+(:[0-9]+)*$/.test(text)) {
+    throw new UsageError(`--path ${JSON.stringify(text)} is not a failure's path; expected <property>:<numbers>, as a failure's "reproduce" line prints it, for example --seed 42 --path cbt-allocation:12:3:0.`);
+  }
+  if (seed === undefined) throw new UsageError('--path needs the --seed it was printed with; for example --seed 42 --path cbt-allocation:12:3:0.');
+  return text;
 }
 
 function parseTimeout(value: unknown): number {

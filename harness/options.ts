@@ -34,6 +34,22 @@ export interface CheckOptions {
   readonly reports: readonly ReportTarget[];
   /** Wall-clock bound for each protocol message. */
   readonly timeoutMs: number;
+  /** Inspect after every step, not only after batches, faults and handshakes. */
+  readonly thorough?: boolean;
+  /** Capabilities that must be declared: missing ones fail the run instead of being skipped. */
+  readonly require?: readonly string[];
+  /** A directory of saved counterexamples replayed before the random runs. */
+  readonly corpus?: string;
+  /** Also save each new counterexample into this directory (a regression corpus). */
+  readonly saveTo?: string;
+  /** Where counterexample files are written (default .dualsock/counterexamples). */
+  readonly outDir?: string;
+  /** Re-run exactly one failure: "<property>:<fast-check path>", as printed by a failure. */
+  readonly path?: string;
+  /** How --impl was written, for replay lines. */
+  readonly implText?: string;
+  /** A live progress line (on a terminal). */
+  readonly progress?: boolean;
 }
 
 export interface ReplayOptions {

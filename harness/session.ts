@@ -20,6 +20,9 @@ const ASYNC_REPLIES = new Set(['result', 'event', 'held', 'done']);
 
 export class Session {
   private replies: Reply[] = [];
+  /** Calls and handshakes sent: an `error` answer to one of them is a refusal of the mandatory core. */
+  private readonly sentAsync = new Set<number>();
+  private refused: Reply | null = null;
   readonly off: () => void;
   /** Protocol messages sent, for the benchmark's messages/s. */
   messages = 0;
@@ -27,6 +30,7 @@ export class Session {
   constructor(readonly driver: Driver, readonly hello: HelloReply) {
     this.off = driver.onReply((reply) => {
       if (ASYNC_REPLIES.has(reply.type)) this.replies.push(reply);
+      else if (reply.type === 'error' && this.sentAsync.has(reply.id)) this.refused ??= reply;
     });
   }
 
@@ -46,6 +50,7 @@ export class Session {
 
   async reset(config: WorldConfig): Promise<void> {
     this.replies = [];
+    this.sentAsync.clear();
     await this.request({ type: 'reset', id: this.driver.nextId(), config }, 'ack');
   }
 
@@ -53,6 +58,7 @@ export class Session {
   call(process: string, call: Op): number {
     const id = this.driver.nextId();
     this.messages += 1;
+    this.sentAsync.add(id);
     this.driver.send({ type: 'call', id, process, call });
     return id;
   }
@@ -60,6 +66,7 @@ export class Session {
   /** Sends calls of different processes as one batch: started without awaiting each other. */
   async batch(calls: readonly { process: string; call: Op }[]): Promise<number[]> {
     const withIds = calls.map((c) => ({ id: this.driver.nextId(), process: c.process, call: c.call }));
+    for (const c of withIds) this.sentAsync.add(c.id);
     await this.request({ type: 'batch', id: this.driver.nextId(), calls: withIds }, 'ack');
     return withIds.map((c) => c.id);
   }
@@ -67,6 +74,7 @@ export class Session {
   handshake(process: string, role: Role, params: RoleParams, hold: readonly string[]): number {
     const id = this.driver.nextId();
     this.messages += 1;
+    this.sentAsync.add(id);
     this.driver.send({ type: 'handshake', id, process, role, params, hold: [...hold] });
     return id;
   }
@@ -95,6 +103,14 @@ export class Session {
 
   async settle(): Promise<Settled> {
     const reply = await this.request({ type: 'settle', id: this.driver.nextId() }, 'settled');
+    if (this.refused) {
+      throw new ProtocolError({
+        kind: 'wrong-reply',
+        section: 'call',
+        arrived: JSON.stringify(this.refused).slice(0, 200),
+        expected: 'a `result` (or, for a handshake, `event`s and `done`): socket calls are the mandatory core, and the harness sends a handshake only for a role hello declared',
+      });
+    }
     const replies = this.replies;
     this.replies = [];
     return { pending: (reply as Extract<Reply, { type: 'settled' }>).pending, replies };

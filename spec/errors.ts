@@ -9,10 +9,10 @@
  */
 export const ERROR_CODES = [
   { code: 'EBADF', definite: true, meaning: 'The descriptor is not open in this process (on either side of the dispatch boundary).' },
-  { code: 'EINVAL', definite: true, meaning: 'The call does not apply to the socket in its present state (bind twice, accept on a socket that is not listening, listen on an unbound storage-system socket, an address of the other family).' },
-  { code: 'EADDRINUSE', definite: true, meaning: 'The port is held by another socket on that host (network) or in that STG (storage system), or no dynamic port is free.' },
-  { code: 'EADDRNOTAVAIL', definite: true, meaning: 'The address does not exist: an unknown host or STG, a port outside the STG\'s range, or no dynamic port free for an implicit bind.' },
-  { code: 'ECONNREFUSED', definite: true, meaning: 'Nobody listens at the address connected to. The socket stays bound and may connect again.' },
+  { code: 'EINVAL', definite: true, meaning: 'The call does not apply to the socket in its present state (bind twice, listen on a connected socket, accept on a socket that is not listening, listen on an unbound storage-system socket, an address of the other family, an STP connect through another STG than the socket is bound in).' },
+  { code: 'EADDRINUSE', definite: true, meaning: 'The port is held by another socket on that host (network) or in that STG (storage system), or no dynamic port is free for bind to port 0 or for listen\'s implicit bind.' },
+  { code: 'EADDRNOTAVAIL', definite: true, meaning: 'The address does not exist: an unknown host or STG, a port outside the STG\'s range, or no dynamic port free for connect\'s implicit bind.' },
+  { code: 'ECONNREFUSED', definite: true, meaning: 'Nobody listens at the address connected to, or the listener holding the request closed. The socket may connect again; an explicit bind stays, an implicit bind made by this connect is released.' },
   { code: 'ECONNRESET', definite: false, meaning: 'The connection was reset: a reset fault, a peer that closed with unread data, a crashed process recovered by the storage system.' },
   { code: 'ECONNABORTED', definite: true, meaning: 'A handshake role read end-of-stream where its peer\'s message was due.' },
   { code: 'ENOTCONN', definite: true, meaning: 'send or recv on a socket that is not connected.' },

@@ -102,6 +102,8 @@ export class CheckerGaveUp extends Error {
 
 interface Node {
   readonly state: State;
+  /** Some ancestor had a choice: only then can two orders meet in one state, so only then is memoising worth a fingerprint. */
+  readonly branched: boolean;
   readonly firstDone: number;
   readonly issued: readonly boolean[];
   readonly consumed: ReadonlySet<number>;
@@ -165,7 +167,7 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
   };
 
   /** Match the emissions of one model action against the answers; a new node, or null after recording why not. */
-  const absorb = (node: Node, result: Extract<ReturnType<typeof step>, { kind: 'ok' }>, issuedIndex: number, firstDone: number): Node | null => {
+  const absorb = (node: Node, result: Extract<ReturnType<typeof step>, { kind: 'ok' }>, issuedIndex: number, firstDone: number, branched: boolean): Node | null => {
     const consumed = new Set(node.consumed);
     const cursors = new Map(node.cursors);
     for (const emission of result.emissions) {
@@ -205,6 +207,7 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
     for (const req of result.touched) touched.add(req);
     return {
       state: result.state,
+      branched: node.branched || branched,
       firstDone,
       issued,
       consumed,
@@ -254,19 +257,22 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
     if (solutions.length >= limits.maxStates) return;
     nodes += 1;
     if (nodes > limits.maxNodes) throw new CheckerGaveUp(nodes);
-    const memo = `${fingerprint(node.state)}|${node.firstDone}|${node.issued.join()}|${[...node.consumed].sort().join()}|${[...node.cursors].join(';')}`;
-    if (seen.has(memo)) return;
-    seen.add(memo);
+    if (node.branched) {
+      const memo = `${fingerprint(node.state)}|${node.firstDone}|${node.issued.join()}|${[...node.consumed].sort().join()}|${[...node.cursors].join(';')}`;
+      if (seen.has(memo)) return;
+      seen.add(memo);
+    }
 
     if (node.firstDone < input.first.length) {
       const action = input.first[node.firstDone]!;
-      for (const result of outcomesOf(node.state, action)) {
+      const results = outcomesOf(node.state, action);
+      for (const result of results) {
         if (result.kind === 'illegal') throw new Error(`harness sent an impossible ${action.type}: ${result.reason}`);
         if (result.kind === 'violation') {
           fail(node, RANK_VIOLATION, result.violation.reqs, result.violation.expected, result.violation.actual);
           continue;
         }
-        const next = absorb(node, result, -1, node.firstDone + 1);
+        const next = absorb(node, result, -1, node.firstDone + 1, results.length > 1);
         if (next) visit(next);
       }
       return;
@@ -310,8 +316,9 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
         );
         return;
       }
-      const end = fingerprint(node.state);
       (node.touched as Set<string>).add('CLOCK-SETTLE-EXACT');
+      // Without a choice on the way there is one solution, and no need to tell ends apart.
+      const end = node.branched ? fingerprint(node.state) : '';
       if (!ends.has(end)) {
         ends.add(end);
         solutions.push(node);
@@ -320,13 +327,14 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
     }
 
     for (const candidate of candidates) {
-      for (const result of outcomesOf(node.state, candidate.action)) {
+      const results = outcomesOf(node.state, candidate.action);
+      for (const result of results) {
         if (result.kind === 'illegal') throw new Error(`harness sent an impossible ${candidate.action.type}: ${result.reason}`);
         if (result.kind === 'violation') {
           fail(node, RANK_VIOLATION, result.violation.reqs, result.violation.expected, result.violation.actual);
           continue;
         }
-        const next = absorb(node, result, candidate.issue, node.firstDone);
+        const next = absorb(node, result, candidate.issue, node.firstDone, candidates.length > 1 || results.length > 1);
         if (next) visit(next);
         if (solutions.length >= limits.maxStates) return;
       }
@@ -380,7 +388,7 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
   };
 
   for (const state of frontier) {
-    visit({ state, firstDone: 0, issued: input.issues.map(() => false), consumed: new Set(), cursors: new Map(), path: [], soft: [], touched: new Set() });
+    visit({ state, branched: frontier.length > 1, firstDone: 0, issued: input.issues.map(() => false), consumed: new Set(), cursors: new Map(), path: [], soft: [], touched: new Set() });
     if (solutions.length >= limits.maxStates) break;
   }
 

@@ -170,13 +170,29 @@ export function linkKey(a: string, b: string): string {
 
 /**
  * A deep copy of the mutable part of a state. The config is shared: it never
- * changes after reset.
+ * changes after reset. The state is plain data (objects, arrays, strings,
+ * numbers, booleans, null), which a hand-written copy handles several times
+ * faster than a JSON round trip; this copy runs once per model step.
  */
 export function clone(state: State): State {
-  const copy = JSON.parse(JSON.stringify({ ...state, config: null })) as State;
-  (copy as { config: WorldConfig }).config = state.config;
-  // JSON turns Infinity into null; due ticks never hold Infinity, so nothing to restore.
-  return copy;
+  const copy = {} as Record<string, unknown>;
+  for (const key in state) {
+    const value = (state as unknown as Record<string, unknown>)[key];
+    copy[key] = key === 'config' ? value : deepCopy(value);
+  }
+  return copy as unknown as State;
+}
+
+function deepCopy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = deepCopy(value[i]);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key in value as Record<string, unknown>) out[key] = deepCopy((value as Record<string, unknown>)[key]);
+  return out as T;
 }
 
 /**

@@ -210,8 +210,11 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     if (options.corpus) await replayCorpus(options.corpus, session, acc, output, expected);
 
     const pathProperty = options.path?.split(':')[0];
-    const selected = pathProperty ? selectProperties(options.properties ?? PROPERTIES, [pathProperty]) : selectProperties(options.properties ?? PROPERTIES, options.only);
-    if (selected.length === 0) throw new UsageError(`--only ${options.only.join(',')} matches no property, chapter or targeted requirement; run \`dualsock list\` to see them.`);
+    const chosen = pathProperty ? selectProperties(options.properties ?? PROPERTIES, [pathProperty]) : selectProperties(options.properties ?? PROPERTIES, options.only);
+    // Shards split the properties round-robin: every machine runs the same seeds, each its own share.
+    const selected = options.shard ? chosen.filter((_, i) => i % options.shard!.count === options.shard!.index - 1) : chosen;
+    if (options.shard) output.out(`  shard ${options.shard.index}/${options.shard.count}: ${selected.map((p) => p.id).join(', ') || 'no property'}\n`);
+    if (chosen.length === 0) throw new UsageError(`--only ${options.only.join(',')} matches no property, chapter or targeted requirement; run \`dualsock list\` to see them.`);
     const totalWeight = selected.reduce((n, p) => n + p.weight, 0);
     const budget = options.budgetMs ?? DEFAULT_BUDGET_MS;
     for (const [index, property] of selected.entries()) {

@@ -71,6 +71,7 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
     .option('--save-to <dir>', 'also save each new counterexample into this directory')
     .option('--out <dir>', 'where counterexample files are written (default .dualsock/counterexamples)')
     .option('--path <property:path>', 're-run one failure exactly, as its "reproduce" line prints it (with --seed)')
+    .option('--shard <i/n>', 'run the i-th of n shares of the properties (for n CI machines), e.g. --shard 2/4')
     .addHelpText(
       'after',
       `\n${IMPL_HELP}\n\nFile for --expect-failures (JSON), either form:\n  {"CBT-UNIQUE-OWNER": "known race, ticket 12"}\n  [{"requirement": "CBT-UNIQUE-OWNER", "reason": "known race, ticket 12"}]\n\nExamples:\n  ${CHECK_EXAMPLE}\n  dualsock check --impl fixtures/examples/minimal-inprocess/index.ts\n  dualsock check --impl ./impl.ts --only CBT-UNIQUE-OWNER,fs --report json=out/report.json,junit=out/junit.xml\n\n${EXIT_HELP}\n`,
@@ -184,7 +185,19 @@ export function parseCheckOptions(flags: Record<string, unknown>): CheckOptions 
     path: parsePath(flags.path, flags.seed),
     implText: flags.impl,
     progress: process.stderr.isTTY === true,
+    shard: parseShard(flags.shard),
   };
+}
+
+function parseShard(value: unknown): { index: number; count: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^([0-9]+)\/([0-9]+)$/.exec(String(value));
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) {
+    throw new UsageError(`--shard ${JSON.stringify(String(value))} is not a share; expected i/n with 1 <= i <= n, for example --shard 2/4 on the second of four machines.`);
+  }
+  return { index, count };
 }
 
 /** "--path <property>:<fast-check path>", which only means something with the seed it came from. */

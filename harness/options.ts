@@ -50,6 +50,8 @@ export interface CheckOptions {
   readonly implText?: string;
   /** A live progress line (on a terminal). */
   readonly progress?: boolean;
+  /** Run only this share of the properties: shard `index` (1-based) of `count`. */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 export interface ReplayOptions {

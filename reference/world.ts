@@ -723,6 +723,11 @@ function doAccept(state: State, ctx: Ctx, key: string, proc: string, fd: number)
   if (sock.family === 'dss' && freeSlots(state) === 0) {
     return expectExactly(ctx, key, { error: 'ENOBUFS' }, ['CBT-EXHAUSTED-ENOBUFS'], 'every control block is allocated; the connection stays queued');
   }
+  // Like socket: with every descriptor of the family's range open there is nothing to return (never fd -1).
+  const [fdLo, fdHi] = fdRange(state.config, sock.family);
+  let fdFree = false;
+  for (let candidate = fdLo; candidate <= fdHi && !fdFree; candidate++) fdFree = !state.socks[sockKey(proc, candidate)];
+  if (!fdFree) return expectExactly(ctx, key, { error: 'EMFILE' }, ['DISPATCH-FD-RANGE'], `no ${sock.family} descriptor is free; the connection stays queued`);
   const connId = sock.queue[0]!;
   const conn = state.conns[connId]!;
   const peer = conn.ends[0].addr;

@@ -64,6 +64,9 @@ export interface CheckSummary {
   readonly runs: number;
   readonly calls: number;
   readonly epochs: number;
+  /** Protocol messages the harness sent (requests of every kind). */
+  readonly messages: number;
+  readonly handshakes: number;
   readonly protocolError: ProtocolError | null;
   readonly skipped: ReadonlyMap<string, number>;
   readonly elapsedMs: number;
@@ -140,10 +143,12 @@ class Accumulator {
   runs = 0;
   calls = 0;
   epochs = 0;
+  handshakes = 0;
 
   absorb(run: Run): void {
     this.runs += 1;
     this.calls += run.stats.calls;
+    this.handshakes += run.stats.handshakes;
     this.epochs += run.stats.epochs;
     for (const [req, n] of run.touched) this.exercised.set(req, (this.exercised.get(req) ?? 0) + n);
     for (const finding of run.soft) if (!this.findings.has(finding.req)) this.findings.set(finding.req, finding.message);
@@ -172,6 +177,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
   const outDir = resolve(options.outDir ?? '.dualsock/counterexamples');
   let protocolError: ProtocolError | null = null;
   let hello: HelloReply | null = null;
+  let session: Session | null = null;
   const driver: Driver = createDriver(options.impl, { timeoutMs: options.timeoutMs });
   const stopSignals = installInterrupt(driver);
 
@@ -185,6 +191,8 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
       runs: acc.runs,
       calls: acc.calls,
       epochs: acc.epochs,
+      messages: session?.messages ?? 0,
+      handshakes: acc.handshakes,
       protocolError,
       skipped: acc.skippedCapabilities,
       elapsedMs: Date.now() - started,
@@ -197,7 +205,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
   try {
     hello = await driver.start();
     acc.exercised.set('WIRE-HELLO-CORE', 1);
-    const session = new Session(driver, hello);
+    session = new Session(driver, hello);
     output.out(`dualsock ${VERSION}: checking ${impl.text} ("${hello.name}", protocol v${hello.version}) with seed ${seed}\n`);
     const missing = missingCapabilities(hello, options.require ?? []);
     if (missing.length > 0) {

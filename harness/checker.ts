@@ -140,6 +140,7 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
   let best: Failure | null = null;
   let nodes = 0;
 
+
   /** The role call keys map to event messages: the n-th call of a handshake is its n-th event. */
   const eventOutcomes = new Map<number, Outcome[]>();
   for (const [hs, log] of observed.roles) {
@@ -317,8 +318,13 @@ export function checkEpoch(frontier: readonly State[], input: EpochInput, observ
         return;
       }
       (node.touched as Set<string>).add('CLOCK-SETTLE-EXACT');
-      // Without a choice on the way there is one solution, and no need to tell ends apart.
-      const end = node.branched ? fingerprint(node.state) : '';
+      // Ends are told apart only once there is more than one (most epochs have one).
+      if (solutions.length === 0) {
+        solutions.push(node);
+        return;
+      }
+      if (ends.size === 0) ends.add(fingerprint(solutions[0]!.state));
+      const end = fingerprint(node.state);
       if (!ends.has(end)) {
         ends.add(end);
         solutions.push(node);

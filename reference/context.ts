@@ -9,7 +9,7 @@
  * Unobservable ones (does a queue of `backlog` admit one more?) go through
  * `pick`, which a checker enumerates.
  */
-import type { ErrorCode, HandshakeOutcome, Op, Outcome } from '../spec/messages.ts';
+import type { HandshakeOutcome, Op, Outcome } from '../spec/messages.ts';
 
 export type Emission =
   | { readonly type: 'result'; readonly id: number; readonly proc: string; readonly op: Op; readonly outcome: Outcome }
@@ -56,8 +56,4 @@ export interface Ctx {
   emit(emission: Emission): void;
   /** Note the requirements a decision rests on: the report counts how often each was exercised. */
   touch(reqs: readonly string[]): void;
-}
-
-export function errorOutcome(error: ErrorCode): Outcome {
-  return { error };
 }

@@ -169,30 +169,48 @@ export function linkKey(a: string, b: string): string {
 }
 
 /**
- * A deep copy of the mutable part of a state. The config is shared: it never
- * changes after reset. The state is plain data (objects, arrays, strings,
- * numbers, booleans, null), which a hand-written copy handles several times
- * faster than a JSON round trip; this copy runs once per model step.
+ * A copy of a state that a step may edit freely. It runs once per model step,
+ * so it copies by structure: every object a step edits in place (sockets,
+ * connection ends, pending calls, role runs, flights, the table) is copied;
+ * what steps only ever replace — addresses, ops, decided results, configs —
+ * is shared.
  */
 export function clone(state: State): State {
-  const copy = {} as Record<string, unknown>;
-  for (const key in state) {
-    const value = (state as unknown as Record<string, unknown>)[key];
-    copy[key] = key === 'config' ? value : deepCopy(value);
+  const procs: Record<string, ProcState> = {};
+  for (const key in state.procs) procs[key] = { ...state.procs[key]! };
+  const socks: Record<string, Sock> = {};
+  for (const key in state.socks) {
+    const sock = state.socks[key]!;
+    socks[key] = { ...sock, queue: sock.queue.slice(), held: sock.held.slice() };
   }
-  return copy as unknown as State;
-}
-
-function deepCopy<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) {
-    const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = deepCopy(value[i]);
-    return out as T;
+  const conns: Record<string, Conn> = {};
+  for (const key in state.conns) {
+    const conn = state.conns[key]!;
+    conns[key] = { ...conn, ends: [{ ...conn.ends[0] }, { ...conn.ends[1] }] };
   }
-  const out: Record<string, unknown> = {};
-  for (const key in value as Record<string, unknown>) out[key] = deepCopy((value as Record<string, unknown>)[key]);
-  return out as T;
+  const pending: Record<string, Pending> = {};
+  for (const key in state.pending) pending[key] = { ...state.pending[key]! };
+  const roles: Record<string, RoleRun> = {};
+  for (const key in state.roles) {
+    const run = state.roles[key]!;
+    roles[key] = { ...run, vars: { ...run.vars }, passed: run.passed.slice(), opened: run.opened.slice() };
+  }
+  return {
+    config: state.config,
+    now: state.now,
+    procs,
+    socks,
+    conns,
+    nextConn: state.nextConn,
+    cbt: state.cbt.slice(),
+    partitions: state.partitions.slice(),
+    delay: { ...state.delay },
+    failedStgs: state.failedStgs.slice(),
+    pending,
+    roles,
+    flights: state.flights.map((f) => ({ ...f })),
+    seq: state.seq,
+  };
 }
 
 /**

@@ -106,10 +106,6 @@ function dynamicRange(state: State, scope: { host: string } | { stg: number }): 
   return stg.ports;
 }
 
-function scopeOf(address: Address): { host: string } | { stg: number } {
-  return 'host' in address ? { host: address.host } : { stg: address.stg };
-}
-
 function addressIn(scope: { host: string } | { stg: number }, port: number): Address {
   return 'host' in scope ? { host: scope.host, port } : { stg: scope.stg, port };
 }

@@ -1,0 +1,326 @@
+/**
+ * npm run bench: how fast dualsock is, measured, printed, never asserted.
+ *
+ *  1. A full check's runs/s and implementation calls/s against the reference in-process,
+ *     through serve-reference (a subprocess), and against the native implementation.
+ *  2. The subprocess driver alone beside a raw JSON-lines ping-pong between the same two
+ *     kinds of process (target ≥ 0.9), and a full check's protocol messages/s beside the same
+ *     ping-pong (target ≥ 0.6).
+ *  3. In-process steps/s of a full check beside fast-check's plain asyncModelRun over the
+ *     same command sequences (target: within 3×).
+ *  4. Handshakes/s against serve-reference and native.
+ *  5. For every mutant: median time to catch (find + shrink) over 10 seeds, and the shrunk length.
+ *
+ * Flags: --quick (fewer rounds), --only <section number>.
+ */
+import fc from 'fast-check';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { check } from '../harness/check.ts';
+import { createDriver, type ImplementationSpec } from '../harness/drivers.ts';
+import { exchange } from '../harness/driver.ts';
+import { Session } from '../harness/session.ts';
+import { Run } from '../harness/runner.ts';
+import { executePlan } from '../harness/execute.ts';
+import type { Command } from '../harness/plan.ts';
+import { createReferenceImplementation } from '../harness/reference-implementation.ts';
+import { PROPERTIES } from '../properties/index.ts';
+import { type Action, type State, initialState, settle, step } from '../reference/index.ts';
+import type { WorldConfig } from '../spec/config.ts';
+import type { Outcome, Reply } from '../spec/messages.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.includes('--only') ? Number(args[args.indexOf('--only') + 1]) : null;
+const silent = { out: () => {}, err: () => {} };
+const NATIVE = 'node --import tsx fixtures/implementations/native/main.ts';
+const REFERENCE_SUBPROCESS = 'node bin/dualsock.js serve-reference';
+const tmp = mkdtempSync(join(tmpdir(), 'dualsock-bench-'));
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function table(rows: (string | number)[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  for (const row of rows) console.log('  ' + row.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]!) : String(cell).padStart(widths[c]!))).join('  '));
+}
+
+const command = (text: string): ImplementationSpec => ({ kind: 'command', argv: text.split(' ') as [string, ...string[]] });
+
+// ── 1. full checks ───────────────────────────────────────────────────────
+
+async function fullChecks(): Promise<Record<string, { runsPerS: number; callsPerS: number; messagesPerS: number }>> {
+  console.log('\n1. A full check (every property, seed 1, 20 runs each; runs and calls per second)');
+  const targets: [string, ImplementationSpec][] = [
+    ['reference, in-process', { kind: 'factory', factory: createReferenceImplementation }],
+    ['reference, serve-reference', command(REFERENCE_SUBPROCESS)],
+    ['native (subprocess)', command(NATIVE)],
+  ];
+  const rows: (string | number)[][] = [['implementation', 'runs', 'calls', 'seconds', 'runs/s', 'calls/s', 'messages/s', 'exit']];
+  const out: Record<string, { runsPerS: number; callsPerS: number; messagesPerS: number }> = {};
+  for (const [name, impl] of targets) {
+    const started = performance.now();
+    const summary = await check(
+      { impl, seed: 1, runs: quick ? 5 : 20, only: [], strict: false, expectedFailures: [], reports: [], timeoutMs: 20_000, budgetMs: 600_000, outDir: tmp },
+      silent,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    out[name] = { runsPerS: summary.runs / seconds, callsPerS: summary.calls / seconds, messagesPerS: summary.messages / seconds };
+    rows.push([name, summary.runs, summary.calls, fmt(seconds, 1), fmt(summary.runs / seconds, 1), fmt(summary.calls / seconds), fmt(summary.messages / seconds), summary.exitCode]);
+  }
+  table(rows);
+  return out;
+}
+
+// ── 2. the subprocess driver beside a raw ping-pong ──────────────────────
+
+const ECHO = `
+const rl = require('node:readline').createInterface({ input: process.stdin });
+rl.on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.type === 'hello') process.stdout.write(JSON.stringify({ type: 'hello', id: m.id, version: 1, name: 'echo', capabilities: { families: ['net', 'dss'], handshakes: [], faults: [] } }) + '\\n');
+  else if (m.type === 'settle') process.stdout.write(JSON.stringify({ type: 'settled', id: m.id, pending: [] }) + '\\n');
+  else if (m.type === 'bye') { process.stdout.write(JSON.stringify({ type: 'ack', id: m.id }) + '\\n'); process.exit(0); }
+  else process.stdout.write(JSON.stringify({ type: 'ack', id: m.id }) + '\\n');
+});`;
+
+/** Raw round trips: write a settle line, wait for the settled line, no validation, no ids kept. */
+async function rawPingPong(rounds: number): Promise<number> {
+  const child = execa('node', ['-e', ECHO], { stdin: 'pipe', stdout: 'pipe', buffer: false });
+  const stdout = child.stdout!;
+  let buffer = '';
+  let waiting: (() => void) | null = null;
+  stdout.setEncoding('utf8');
+  stdout.on('data', (chunk: string) => {
+    buffer += chunk;
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      buffer = buffer.slice(newline + 1);
+      const resolve = waiting;
+      waiting = null;
+      resolve?.();
+    }
+  });
+  const roundTrip = (id: number): Promise<void> =>
+    new Promise((resolve) => {
+      waiting = resolve;
+      child.stdin!.write(JSON.stringify({ type: 'settle', id }) + '\n');
+    });
+  for (let i = 0; i < 500; i++) await roundTrip(i);
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) await roundTrip(i);
+  const perS = rounds / ((performance.now() - started) / 1000);
+  child.stdin!.end();
+  child.kill();
+  await child.catch(() => {});
+  return perS;
+}
+
+/** The same round trips through the subprocess driver: framing, schema validation, id tracking, deadlines. */
+async function driverRoundTrips(rounds: number): Promise<number> {
+  const driver = createDriver({ kind: 'command', argv: ['node', '-e', ECHO] }, { timeoutMs: 20_000 });
+  await driver.start();
+  for (let i = 0; i < 500; i++) await exchange(driver, { type: 'settle', id: driver.nextId() });
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) await exchange(driver, { type: 'settle', id: driver.nextId() });
+  const perS = rounds / ((performance.now() - started) / 1000);
+  await driver.stop();
+  return perS;
+}
+
+async function driverOverhead(checks: Record<string, { messagesPerS: number }> | null): Promise<void> {
+  console.log('\n2. The subprocess driver beside a raw JSON-lines ping-pong (same two kinds of process; medians of alternating rounds)');
+  const rounds = quick ? 2000 : 5000;
+  const raw: number[] = [];
+  const driven: number[] = [];
+  for (let i = 0; i < (quick ? 3 : 7); i++) {
+    raw.push(await rawPingPong(rounds));
+    driven.push(await driverRoundTrips(rounds));
+  }
+  const r = median(raw);
+  const d = median(driven);
+  table([
+    ['', 'round trips/s', 'ratio', 'target'],
+    ['raw ping-pong', fmt(r), '', ''],
+    ['subprocess driver', fmt(d), fmt(d / r, 2), '≥ 0.90'],
+  ]);
+  const served = checks?.['reference, serve-reference'];
+  if (served) {
+    console.log(`  full check against serve-reference: ${fmt(served.messagesPerS)} protocol messages/s = ${fmt(served.messagesPerS / r, 2)} of the ping-pong's round trips/s (target ≥ 0.60)`);
+  }
+}
+
+// ── 3. a full check beside plain asyncModelRun ───────────────────────────
+
+async function versusAsyncModelRun(): Promise<void> {
+  console.log('\n3. In-process steps/s: a full check beside fast-check\'s asyncModelRun over the same command sequences');
+  const properties = PROPERTIES.filter((p) => ['net-calls', 'dss-calls', 'streams', 'cbt-allocation'].includes(p.id));
+  const samples = properties.flatMap((p) => fc.sample(fc.tuple(p.world, p.plan), { seed: 5, numRuns: quick ? 15 : 60 }));
+  const driver = createDriver({ kind: 'factory', factory: createReferenceImplementation });
+  const session = new Session(driver, await driver.start());
+
+  // Ours: plan resolution, the epoch search, inspections, frontier — everything a check does.
+  const recorded: { world: WorldConfig; commands: Command[] }[] = [];
+  let ourSteps = 0;
+  let started = performance.now();
+  for (const [world, plan] of samples) {
+    const run = new Run(session, world, {});
+    await run.reset();
+    await executePlan(run, plan);
+    ourSteps += run.commands.length;
+    recorded.push({ world, commands: [...run.commands] });
+  }
+  const ours = ourSteps / ((performance.now() - started) / 1000);
+
+  // Plain: the same commands as fast-check AsyncCommands; each sends its request, settles, and
+  // steps the model once with the answers (calls of a batch in issue order: no search).
+  let plainSteps = 0;
+  started = performance.now();
+  for (const { world, commands } of recorded) {
+    await session.reset(world);
+    const model: { state: State } = { state: initialState(world) };
+    const asyncCommands = commands
+      .filter((c) => c.type !== 'handshake')
+      .map(
+        (c): fc.AsyncCommand<{ state: State }, Session> => ({
+          check: () => true,
+          run: async (m, s) => {
+            const actions: Action[] = [];
+            if (c.type === 'call') actions.push({ type: 'call', id: s.call(c.process, c.call), process: c.process, call: c.call });
+            else if (c.type === 'batch') {
+              const ids = await s.batch(c.calls);
+              c.calls.forEach((call, i) => actions.push({ type: 'call', id: ids[i]!, process: call.process, call: call.call }));
+            } else if (c.type === 'tick') {
+              await s.tick(1);
+              actions.push({ type: 'tick' });
+            } else if (c.type === 'fault') {
+              await s.fault(c.fault);
+              actions.push({ type: 'fault', fault: c.fault });
+            }
+            const settled = await s.settle();
+            const answers = new Map<string, Outcome>();
+            for (const r of settled.replies as Reply[]) if (r.type === 'result') answers.set(String(r.id), r.outcome);
+            for (const action of actions) {
+              const result = step(m.state, action, { observed: (key) => answers.get(key) });
+              if (result.kind === 'ok') m.state = settle(result.state, (key) => answers.get(key)).state;
+            }
+            plainSteps += 1;
+          },
+          toString: () => c.type,
+        }),
+      );
+    await fc.asyncModelRun(() => ({ model, real: session }), asyncCommands);
+  }
+  const plain = plainSteps / ((performance.now() - started) / 1000);
+  await driver.stop();
+  table([
+    ['', 'steps', 'steps/s', 'plain ÷ ours', 'target'],
+    ['full check (in-process)', ourSteps, fmt(ours), '', ''],
+    ['asyncModelRun, same commands', plainSteps, fmt(plain), fmt(plain / ours, 2), '≤ 3'],
+  ]);
+}
+
+// ── 4. handshakes per second ─────────────────────────────────────────────
+
+async function handshakesPerSecond(): Promise<void> {
+  console.log('\n4. Handshakes/s (both roles by the implementation, alternating file-system and database, no faults)');
+  const rows: (string | number)[][] = [['implementation', 'handshakes', 'seconds', 'handshakes/s', 'calls/s']];
+  const world: WorldConfig = {
+    hosts: [
+      { name: 'srv', processes: ['S'] },
+      { name: 'cli', processes: ['C'] },
+    ],
+    cbt: { capacity: 8 },
+    stgs: [{ id: 1, length: 16, ports: [5000, 5007] }],
+    wkp: 7000,
+    fdBoundary: 1024,
+    netPorts: [40000, 40007],
+    ticks: { connectTimeout: 5, stepTimeout: 5 },
+    wellKnownString: '3030303030303030',
+  };
+  for (const [name, impl] of [
+    ['reference, serve-reference', command(REFERENCE_SUBPROCESS)],
+    ['native (subprocess)', command(NATIVE)],
+  ] as const) {
+    const driver = createDriver(impl, { timeoutMs: 20_000 });
+    const session = new Session(driver, await driver.start());
+    const count = quick ? 20 : 100;
+    let calls = 0;
+    const started = performance.now();
+    for (let i = 0; i < count; i++) {
+      const run = new Run(session, world, {});
+      await run.reset();
+      const flow = i % 2 ? 'db' : 'fs';
+      await run.exec({
+        type: 'handshake',
+        scenario: { flow, server: { process: 'S', by: 'impl' }, client: { process: 'C', by: 'impl' }, stg: 1, deviation: null, fault: null, together: false },
+      });
+      if (run.failure) throw new Error(`${name}: handshake failed: ${JSON.stringify(run.failure)}`);
+      calls += run.stats.calls;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await driver.stop();
+    rows.push([name, count, fmt(seconds, 1), fmt(count / seconds, 1), fmt(calls / seconds)]);
+  }
+  table(rows);
+}
+
+// ── 5. mutants: time to catch ────────────────────────────────────────────
+
+interface MutantInfo {
+  readonly requirement: string;
+  readonly property: string;
+  readonly shortest: number;
+  readonly kind: string;
+}
+
+async function mutants(): Promise<void> {
+  console.log('\n5. Mutants: median time to catch (find + shrink) over 10 seeds, shrunk length');
+  const root = 'fixtures/mutants';
+  const names = readdirSync(root).filter((n) => existsSync(join(root, n, 'mutant.json'))).sort();
+  const rows: (string | number)[][] = [['mutant', 'requirement', 'kind', 'caught', 'median s', 'max s', 'median steps', 'shortest', 'right requirement']];
+  const seeds = quick ? [1, 2, 3] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  for (const name of names) {
+    const info = JSON.parse(readFileSync(join(root, name, 'mutant.json'), 'utf8')) as MutantInfo;
+    const impl: ImplementationSpec =
+      info.kind === 'native-patch'
+        ? { kind: 'command', argv: ['node', '--import', 'tsx', 'fixtures/implementations/native/main.ts', '--patch', join(root, name, 'patch.ts')] }
+        : { kind: 'module', path: join(root, name, 'index.ts') };
+    const times: number[] = [];
+    const lengths: number[] = [];
+    let caught = 0;
+    let right = 0;
+    for (const seed of seeds) {
+      const started = performance.now();
+      const summary = await check(
+        { impl, seed, only: [info.property], strict: false, expectedFailures: [], reports: [], timeoutMs: 20_000, budgetMs: 120_000, outDir: tmp, runs: 200 },
+        silent,
+      );
+      const failure = summary.failures[0];
+      if (!failure) continue;
+      caught += 1;
+      times.push((performance.now() - started) / 1000);
+      lengths.push(failure.counterexample.steps.length);
+      if (failure.counterexample.violated[0] === info.requirement) right += 1;
+    }
+    rows.push([name, info.requirement, info.kind, `${caught}/${seeds.length}`, fmt(median(times), 2), fmt(Math.max(...times, 0), 2), fmt(median(lengths), 1), info.shortest, `${right}/${caught}`]);
+  }
+  table(rows);
+}
+
+async function main(): Promise<void> {
+  console.log(`dualsock bench — node ${process.version}, ${new Date().toISOString()}${quick ? ' (quick)' : ''}`);
+  let checks: Awaited<ReturnType<typeof fullChecks>> | null = null;
+  if (only === null || only === 1 || only === 2) checks = await fullChecks();
+  if (only === null || only === 2) await driverOverhead(checks);
+  if (only === null || only === 3) await versusAsyncModelRun();
+  if (only === null || only === 4) await handshakesPerSecond();
+  if (only === null || only === 5) await mutants();
+}
+
+await main();

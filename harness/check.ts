@@ -67,6 +67,8 @@ export interface CheckSummary {
   /** Protocol messages the harness sent (requests of every kind). */
   readonly messages: number;
   readonly handshakes: number;
+  /** How many runs reached each deep situation (GOALS and fault points). */
+  readonly goals: ReadonlyMap<string, number>;
   readonly protocolError: ProtocolError | null;
   readonly skipped: ReadonlyMap<string, number>;
   readonly elapsedMs: number;
@@ -80,7 +82,7 @@ export interface PropertyFailure {
   readonly counterexample: Counterexample;
 }
 
-const DEFAULT_RUNS = 40;
+const DEFAULT_RUNS = 100;
 const DEFAULT_BUDGET_MS = 60_000;
 
 /** A stable 31-bit seed per property: replaying one property needs only the check's seed and its id. */
@@ -144,9 +146,11 @@ class Accumulator {
   calls = 0;
   epochs = 0;
   handshakes = 0;
+  readonly goals = new Map<string, number>();
 
   absorb(run: Run): void {
     this.runs += 1;
+    for (const goal of run.goals) this.goals.set(goal, (this.goals.get(goal) ?? 0) + 1);
     this.calls += run.stats.calls;
     this.handshakes += run.stats.handshakes;
     this.epochs += run.stats.epochs;
@@ -193,6 +197,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
       epochs: acc.epochs,
       messages: session?.messages ?? 0,
       handshakes: acc.handshakes,
+      goals: acc.goals,
       protocolError,
       skipped: acc.skippedCapabilities,
       elapsedMs: Date.now() - started,

@@ -9,6 +9,7 @@ import type { CheckSummary } from './check.ts';
 import type { ReportTarget } from './options.ts';
 import type { Status, Verdict } from './verdicts.ts';
 import { writeAtomically } from './counterexample.ts';
+import { GOALS, faultPoints } from './runner.ts';
 
 const MARK: Record<Status, string> = { pass: '✓', fail: '✗', expected: '~', warn: '!', skipped: '-', 'not-reached': '?' };
 
@@ -43,6 +44,10 @@ export function consoleSummary(summary: CheckSummary, context: ReportContext): s
     const tail = v.status === 'not-reached' ? 'not reached by this run' : (v.detail ?? '');
     lines.push(`  ${MARK[v.status]} ${r.id} (${r.level}) ${r.title} — ${tail}${v.counterexample ? ` [${v.counterexample}]` : ''}`);
   }
+  const goals = GOALS.map((g) => `${g} ${summary.goals.get(g) ?? 0}×`).join(', ');
+  const points = faultPoints();
+  const reached = points.filter((p) => summary.goals.has(p)).length;
+  lines.push(`  Deep situations reached (runs): ${goals}; a fault at ${reached} of ${points.length} handshake steps`);
   if (summary.skipped.size > 0) {
     lines.push(`  Skipped capabilities: ${[...summary.skipped].map(([k, n]) => `${k} (${n}×)`).join(', ')}${c.skipped > summary.verdicts.length / 4 ? ' — a large part of the suite did not run' : ''}`);
   }
@@ -94,6 +99,8 @@ export const ReportSchema = z.object({
     }),
   ),
   skippedCapabilities: z.record(z.string(), z.number()),
+  /** Runs that reached each deep situation: table exhaustion, back-pressure at a wrap, concurrent allocation and connects, a fault at each handshake step. */
+  goals: z.record(z.string(), z.number()),
   protocolError: z.object({ kind: z.string(), message: z.string() }).nullable(),
 });
 export type Report = z.infer<typeof ReportSchema>;
@@ -134,6 +141,7 @@ export function jsonReport(summary: CheckSummary, context: ReportContext): Repor
       reproduce: f.counterexample.reproduce,
     })),
     skippedCapabilities: Object.fromEntries(summary.skipped),
+    goals: Object.fromEntries([...GOALS, ...faultPoints()].map((g) => [g, summary.goals.get(g) ?? 0])),
     protocolError: summary.protocolError ? { kind: summary.protocolError.kind, message: summary.protocolError.message } : null,
   };
 }

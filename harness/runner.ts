@@ -15,6 +15,7 @@ import { type EpochInput, type Observed, type RoleMessage, type CheckerLimits, D
 import type { Session } from './session.ts';
 import {
   type Action,
+  type Emission,
   type SoftFinding,
   type State,
   INVARIANT_REQS,
@@ -73,6 +74,10 @@ export class Run {
   readonly soft: SoftFinding[] = [];
   readonly skipped = new Map<string, number>();
   readonly stats: RunStats = { calls: 0, epochs: 0, inspections: 0, handshakes: 0 };
+  /** Deep situations this run reached (see GOALS): what a report shows beside the requirements. */
+  readonly goals = new Set<string>();
+  /** Bytes sent per socket ("proc:fd"), to tell when back-pressure met a buffer that has wrapped. */
+  private readonly sentBytes = new Map<string, number>();
   failure: RunFailure | null = null;
   private lines: string[] = [];
 
@@ -130,6 +135,9 @@ export class Run {
           break;
         }
         case 'batch': {
+          if (command.calls.filter((c) => c.call.op === 'socket' && c.call.family === 'dss').length >= 2) this.goals.add('concurrent-allocation');
+          const targets = command.calls.flatMap((c) => (c.call.op === 'connect' ? [JSON.stringify(c.call.to)] : []));
+          if (targets.length !== new Set(targets).size) this.goals.add('concurrent-connects');
           const ids = await this.session.batch(command.calls);
           this.stats.calls += ids.length;
           const issues = command.calls.map((c, i): Action => ({ type: 'call', id: ids[i]!, process: c.process, call: c.call }));
@@ -207,6 +215,7 @@ export class Run {
       this.fail(index, verdict.failure.reqs, verdict.failure.expected, verdict.failure.actual);
     }
     for (const emission of verdict.path) this.lines.push(describeEmission(emission));
+    this.noteGoals(verdict.path, input);
     this.frontier = verdict.frontier;
     for (const [id, log] of this.logs) {
       log.consumed = log.messages.length;
@@ -216,6 +225,23 @@ export class Run {
     this.soft.push(...verdict.soft);
     if (this.options.thorough || this.frontier.length > 1) await this.check(index);
     return settled.replies as Reply[];
+  }
+
+  private noteGoals(path: readonly Emission[], input: EpochInput): void {
+    const issuedNow = new Set(input.issues.flatMap((a) => (a.type === 'call' ? [a.id] : [])));
+    for (const e of path) {
+      if (e.type !== 'result' && e.type !== 'event') continue;
+      if ('error' in e.outcome && e.outcome.error === 'ENOBUFS') this.goals.add('cbt-exhausted');
+      if (e.op.op === 'send' && 'value' in e.outcome) {
+        const key = `${e.proc}:${e.op.fd}`;
+        const total = (this.sentBytes.get(key) ?? 0) + hexToBytes(e.op.data).length;
+        this.sentBytes.set(key, total);
+        const sock = this.state.socks[key];
+        const stg = sock?.local && 'stg' in sock.local ? stgOf(this.world, sock.local.stg) : undefined;
+        // A send that had to wait for space, after more than a buffer's worth went through: back-pressure at a wrap.
+        if (e.type === 'result' && !issuedNow.has(e.id) && stg && total > stg.length) this.goals.add('backpressure-at-wrap');
+      }
+    }
   }
 
   /** Inspect: invariants first (they name the requirement), then equality with some possible model state. */
@@ -299,6 +325,7 @@ export class Run {
         if (held) {
           if (!faultDone && scenario.fault) {
             faultDone = true;
+            this.goals.add(`fault@${sides[held].role}:${scenario.fault.label}`);
             const planned = this.scenarioFault(scenario, sides, held);
             for (const fault of planned.now) await this.absorb(index, sides, await this.fault(index, fault));
             undo.push(...planned.undo);
@@ -457,6 +484,16 @@ function newSide(by: 'impl' | 'harness', process: string, role: Role, params: Ro
   const vars: Progress['vars'] = {};
   if (role === 'fs-server' || role === 'db-server') vars.stg = params.stg ?? -1;
   return { by, process, role, params, started: false, done: false, held: false, blocked: false, hs: null, pending: null, retryAt: null, label: null, labelSince: 0, outcome: null, lastOp: null, progress: { pc: 0, vars, buf: '' } };
+}
+
+/** The deep situations a default run should reach, as the report counts them. */
+export const GOALS = ['cbt-exhausted', 'backpressure-at-wrap', 'concurrent-allocation', 'concurrent-connects'] as const;
+
+/** Every (role, step) at which a scenario can hold a role and inject a fault. */
+export function faultPoints(): string[] {
+  return (['fs-server', 'fs-client', 'db-server', 'db-client'] as const).flatMap((role) =>
+    [...new Set(PROGRAMS[role].steps.map((s) => s.label))].map((label) => `fault@${role}:${label}`),
+  );
 }
 
 /** One deliberate deviation of a harness-played role's message. */

@@ -24,9 +24,9 @@ export const handshakeProperties: readonly Property[] = [
     world,
     plan: planArb({
       steps: { call: 2, batch: 0, pair: 0, raceAlloc: 0, raceConnect: 0, tick: 0, fault: 0, handshake: 10 },
-      handshakes: { flows: ['fs'] },
+      handshakes: { flows: ['fs'], plain: 1, deviations: 2, faults: 5 },
       minLength: 1,
-      maxLength: 4,
+      maxLength: 6,
     }),
     needs: { handshakes: ['fs-server', 'fs-client'] },
     weight: 3,
@@ -43,9 +43,9 @@ export const handshakeProperties: readonly Property[] = [
     world,
     plan: planArb({
       steps: { call: 2, batch: 0, pair: 0, raceAlloc: 0, raceConnect: 0, tick: 0, fault: 0, handshake: 10 },
-      handshakes: { flows: ['db'] },
+      handshakes: { flows: ['db'], plain: 1, deviations: 2, faults: 5 },
       minLength: 1,
-      maxLength: 4,
+      maxLength: 6,
     }),
     needs: { handshakes: ['db-server', 'db-client'] },
     weight: 3,

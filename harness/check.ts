@@ -251,7 +251,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         runs,
         budgetMs,
         path: options.path?.split(':').slice(1).join(':'),
-        thorough: options.thorough ?? false,
+        thorough: (options.thorough ?? false) || (property.thorough ?? false),
         impl,
         outDir,
         saveTo: options.saveTo,

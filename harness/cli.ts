@@ -111,8 +111,13 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
     .description('List the requirements: ID, level, title and the sources they come from.')
     .option('--json', 'print them as JSON')
     .configureOutput(outputFor(output, 'dualsock list --help', 'dualsock list --json'))
-    .action((flags: { json?: boolean }) => {
-      output.out(flags.json ? JSON.stringify(REQUIREMENTS, null, 2) + '\n' : requirementTable(REQUIREMENTS));
+    .action(async (flags: { json?: boolean }) => {
+      const { checkedBy } = await import('../properties/index.ts');
+      output.out(
+        flags.json
+          ? JSON.stringify(REQUIREMENTS.map((r) => ({ ...r, properties: checkedBy(r.id) })), null, 2) + '\n'
+          : requirementTable(REQUIREMENTS, checkedBy),
+      );
     });
 
   program
@@ -322,12 +327,12 @@ export function describeSources(requirement: Requirement): string {
   return requirement.sources.map((source) => `${SEED_NAMES.get(source.doc) ?? source.doc} ${source.ref}`).join('; ');
 }
 
-export function requirementTable(requirements: readonly Requirement[]): string {
+export function requirementTable(requirements: readonly Requirement[], checkedBy: (id: string) => readonly string[] = () => []): string {
   const chapterOrder = new Map<string, number>(CHAPTERS.map((chapter, index) => [chapter.id, index]));
   const rows = [...requirements]
     .sort((a, b) => (chapterOrder.get(a.chapter) ?? 0) - (chapterOrder.get(b.chapter) ?? 0))
-    .map((r) => [r.id, r.level, r.chapter, r.title, describeSources(r)]);
-  const header = ['ID', 'LEVEL', 'CHAPTER', 'TITLE', 'SOURCES'];
+    .map((r) => [r.id, r.level, r.chapter, r.title, checkedBy(r.id).join(',') || 'UNCHECKED', describeSources(r)]);
+  const header = ['ID', 'LEVEL', 'CHAPTER', 'TITLE', 'CHECKED BY', 'SOURCES'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const format = (row: string[]): string =>
     row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ') + '\n';

@@ -12,6 +12,7 @@ import { dispatchProperties } from './dispatch.ts';
 import { clockProperties } from './clock.ts';
 import { faultProperties } from './faults.ts';
 import { handshakeProperties } from './handshakes.ts';
+import { wireProperties } from './wire.ts';
 
 export type { Property } from './property.ts';
 
@@ -24,8 +25,14 @@ export const PROPERTIES: readonly Property[] = [
   ...clockProperties,
   ...faultProperties,
   ...handshakeProperties,
+  ...wireProperties,
 ];
 
 export function propertyById(id: string): Property | undefined {
   return PROPERTIES.find((p) => p.id === id);
+}
+
+/** The properties that target a requirement (every property checks every requirement it meets; these are built to reach it). */
+export function checkedBy(requirement: string): string[] {
+  return PROPERTIES.filter((p) => p.reqs.includes(requirement)).map((p) => p.id);
 }

@@ -23,4 +23,6 @@ export interface Property {
   readonly needs?: { readonly handshakes?: readonly Role[]; readonly faults?: readonly string[] };
   /** Relative share of the runs and of the budget. */
   readonly weight: number;
+  /** Inspect after every step of every run (as --thorough does for all properties). */
+  readonly thorough?: boolean;
 }

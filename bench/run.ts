@@ -28,7 +28,7 @@ import type { Command } from '../harness/plan.ts';
 import { createReferenceImplementation } from '../harness/reference-implementation.ts';
 import { PROPERTIES } from '../properties/index.ts';
 import { type Action, type State, initialState, settle, step } from '../reference/index.ts';
-import type { WorldConfig } from '../spec/config.ts';
+import { DEFAULT_CONFIG, type WorldConfig } from '../spec/config.ts';
 import type { Outcome, Reply } from '../spec/messages.ts';
 
 const args = process.argv.slice(2);
@@ -230,19 +230,8 @@ async function versusAsyncModelRun(): Promise<void> {
 async function handshakesPerSecond(): Promise<void> {
   console.log('\n4. Handshakes/s (both roles by the implementation, alternating file-system and database, no faults)');
   const rows: (string | number)[][] = [['implementation', 'handshakes', 'seconds', 'handshakes/s', 'calls/s']];
-  const world: WorldConfig = {
-    hosts: [
-      { name: 'srv', processes: ['S'] },
-      { name: 'cli', processes: ['C'] },
-    ],
-    cbt: { capacity: 8 },
-    stgs: [{ id: 1, length: 16, ports: [5000, 5007] }],
-    wkp: 7000,
-    fdBoundary: 1024,
-    netPorts: [40000, 40007],
-    ticks: { connectTimeout: 5, stepTimeout: 5 },
-    wellKnownString: '3030303030303030',
-  };
+  const world: WorldConfig = { ...DEFAULT_CONFIG, hosts: [{ name: 'srv', processes: ['S'] }, { name: 'cli', processes: ['C'] }] };
+
   for (const [name, impl] of [
     ['reference, serve-reference', command(REFERENCE_SUBPROCESS)],
     ['native (subprocess)', command(NATIVE)],

@@ -32,29 +32,12 @@ import { writeReports, consoleSummary } from './report.ts';
 
 export const VERSION = '0.1.0';
 
-/** What the check engine needs beyond the CLI's parsed flags. */
-export interface EngineExtras {
-  /** Inspect after every step, not only after batches, faults and handshakes. */
-  readonly thorough?: boolean;
-  /** Capabilities the implementation must declare (else the run fails instead of skipping). */
-  readonly require?: readonly string[];
-  /** A directory of saved counterexamples to replay first. */
-  readonly corpus?: string;
-  /** Save each new final counterexample into this directory too (a regression corpus). */
-  readonly saveTo?: string;
-  /** Where counterexample files go (default .dualsock/counterexamples). */
-  readonly outDir?: string;
-  /** Replay one fast-check path of one property (from a failure's reproduce line). */
-  readonly path?: string;
+/** The CLI's parsed flags, and (for our tests and the bench) the property catalogue to use. */
+export type EngineOptions = CheckOptions & {
   /** The properties to run (default: the catalogue). */
   readonly properties?: readonly Property[];
-  /** How --impl was written, for replay lines. */
-  readonly implText?: string;
-  /** Live progress on a terminal. */
-  readonly progress?: boolean;
-}
+};
 
-export type EngineOptions = CheckOptions & EngineExtras;
 
 export interface CheckSummary {
   readonly exitCode: number;

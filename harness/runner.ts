@@ -212,7 +212,13 @@ export class Run {
     if (!verdict.ok) {
       for (const emission of verdict.failure.path) this.lines.push(describeEmission(emission));
       this.lines.push(`✗ expected ${verdict.failure.expected}; the implementation: ${verdict.failure.actual}`);
-      this.fail(index, verdict.failure.reqs, verdict.failure.expected, verdict.failure.actual);
+      // A wrong answer often comes from a corrupted state: when the implementation's own
+      // inspection now breaks an invariant, that is the requirement to report first.
+      const view = await this.session.inspect();
+      const breach = checkInvariants(this.world, view)[0];
+      if (breach) this.lines.push(`inspect after the failure: ${breach.message}`);
+      const reqs = breach ? [breach.req, ...verdict.failure.reqs.filter((r) => r !== breach.req)] : verdict.failure.reqs;
+      this.fail(index, reqs, verdict.failure.expected, verdict.failure.actual);
     }
     for (const emission of verdict.path) this.lines.push(describeEmission(emission));
     this.noteGoals(verdict.path, input);
@@ -536,13 +542,14 @@ export function deviate(op: Op, kind: Deviation, config: WorldConfig, stgId: num
 
 // ── inspections ──────────────────────────────────────────────────────────
 
-/** Inspections compare by control block owners, not slot numbers. */
+/** Inspections compare by control block owners, not slot numbers (so a socket's `block` is left out too). */
 function normalise(view: Inspection): string {
   const owners = view.cbt.blocks
     .map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`))
     .filter(Boolean)
     .sort();
-  return canonical({ ...view, cbt: { capacity: view.cbt.capacity, owners } });
+  const processes = view.processes.map((p) => ({ ...p, sockets: p.sockets.map(({ block: _block, ...rest }) => rest) }));
+  return canonical({ ...view, processes, cbt: { capacity: view.cbt.capacity, owners } });
 }
 
 interface Difference {
@@ -593,6 +600,7 @@ export function diffInspections(model: Inspection, actual: Inspection): Differen
         };
       }
       for (const field of ['state', 'local', 'peer', 'rx', 'inflight', 'family'] as const) {
+        // (a socket's `block` is a slot number: the implementation's own, never compared)
         if (canonical(ms[field]) === canonical(as[field])) continue;
         const reqs =
           field === 'peer' && ms.peer === null && as.family === 'dss'

@@ -25,7 +25,7 @@ describe('socket and bind', () => {
     expect(fd).toBe(1024);
     expect(sim.call('C', { op: 'getsockname', fd })).toEqual(local(null));
     expect(sim.inspect().processes.find((p) => p.process === 'C')!.sockets).toEqual([
-      { fd, family: 'dss', state: 'idle', local: null, peer: null, rx: 0, inflight: 0 },
+      { fd, family: 'dss', state: 'idle', local: null, peer: null, rx: 0, inflight: 0, block: 0 },
     ]);
     expect(sim.inspect().ports.dss).toEqual([]);
   });

@@ -13,14 +13,18 @@ export function inspect(state: State): Inspection {
       const sockets: SocketView[] = Object.values(state.socks)
         .filter((sock) => sock.proc === process)
         .sort((a, b) => a.fd - b.fd)
-        .map((sock) => ({
-          fd: sock.fd,
-          family: sock.family,
-          state: socketState(state, sock),
-          local: sock.local,
-          peer: sock.peer,
-          ...socketBuffers(state, sock),
-        }));
+        .map((sock) => {
+          const view: SocketView = {
+            fd: sock.fd,
+            family: sock.family,
+            state: socketState(state, sock),
+            local: sock.local,
+            peer: sock.peer,
+            ...socketBuffers(state, sock),
+          };
+          const block = sock.family === 'dss' ? state.cbt.indexOf(`${sock.proc}:${sock.fd}`) : -1;
+          return block >= 0 ? { ...view, block } : view;
+        });
       return { process, host: host.name, alive: state.procs[process]!.alive, sockets };
     }),
   );

@@ -74,6 +74,14 @@ export function checkInvariants(config: WorldConfig, view: Inspection): Breach[]
       breach('FAULT-NO-LEAK', `control block ${block.slot} is owned by ${owner}, which no longer exists`);
     }
   }
+  // Sockets that say which block they own: two claiming one block is a block owned twice.
+  const claims = new Map<number, string>();
+  for (const [name, sock] of sockets) {
+    if (sock.block === undefined) continue;
+    const other = claims.get(sock.block);
+    if (other) breach('CBT-UNIQUE-OWNER', `control block ${sock.block} is claimed by both ${other} and ${name}`);
+    claims.set(sock.block, name);
+  }
   for (const [name, sock] of sockets) {
     if (sock.family === 'dss' && !owners.has(name)) breach('CBT-ALLOC-ON-REQUEST', `storage-system socket ${name} owns no control block`);
   }

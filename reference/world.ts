@@ -332,7 +332,10 @@ function admitOrHold(state: State, ctx: Ctx, listener: Sock, key: string): void 
   if (admit) admitConnection(state, ctx, listener, key);
   else {
     ctx.touch(['NET-CONNECT-QUEUE-FULL', 'NET-LISTEN-QUEUE']);
+    // Held connects are a set: which one is admitted when room frees is open (admitHeld), so
+    // the order they arrived in is not part of the state.
     listener.held.push(key);
+    listener.held.sort();
   }
 }
 
@@ -368,8 +371,9 @@ function admitHeld(state: State, ctx: Ctx, listener: Sock): void {
     const queued = listener.queue.length;
     if (queued > listener.backlog) return;
     if (queued === listener.backlog && ctx.pick(2) !== 0) return;
-    const key = listener.held.shift()!;
-    if (state.pending[key] && !state.pending[key]!.result) admitConnection(state, ctx, listener, key);
+    // Any held connect may be the one admitted (a real stack admits whichever retries first).
+    const [key] = listener.held.splice(ctx.pick(listener.held.length), 1);
+    if (key && state.pending[key] && !state.pending[key]!.result) admitConnection(state, ctx, listener, key);
   }
 }
 

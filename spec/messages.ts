@@ -150,6 +150,12 @@ export const SocketView = z.strictObject({
   rx: z.number().int().min(0),
   /** Bytes this end sent that have not yet arrived at the peer (held by a delay or a partition). */
   inflight: z.number().int().min(0),
+  /**
+   * Storage-system sockets: the slot of `cbt.blocks` this socket owns. Optional, and compared
+   * with nothing (slot numbers are the implementation's); it lets the harness see two sockets
+   * that claim one block, which the table alone (one owner per slot) cannot show.
+   */
+  block: z.number().int().min(0).optional(),
 });
 export type SocketView = z.infer<typeof SocketView>;
 

@@ -245,6 +245,8 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
       });
       if (failure instanceof ProtocolError) {
         protocolError = failure;
+        const file = join(outDir, `${property.id}-seed${seed}.json`);
+        output.out(`\n✗ ${property.id}: the implementation broke the wire protocol during a run; the run up to that point is saved.\n  saved:  ${file}\n  replay: npx dualsock replay ${quote(file)}\n`);
         break;
       }
       if (failure) {
@@ -442,9 +444,10 @@ export interface ReplayOutcome {
   readonly run: Run;
 }
 
-/** Replays a counterexample's steps once on an open session. */
-export async function replaySteps(session: Session, c: Counterexample): Promise<Run> {
+/** Replays a counterexample's steps once on an open session (`onRun` sees the run as it goes, for reports of a break). */
+export async function replaySteps(session: Session, c: Counterexample, onRun?: (run: Run) => void): Promise<Run> {
   const run = new Run(session, c.world, {});
+  onRun?.(run);
   await run.reset();
   for (const step of c.steps) if (!(await run.exec(step as never))) break;
   return run;
@@ -499,12 +502,13 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
   const spec = options.impl ?? specFromRecorded(c.implementation);
   const driver = createDriver(spec, { timeoutMs: options.timeoutMs });
   const stopSignals = installInterrupt(driver);
+  let current: Run | null = null;
   try {
     const hello = await driver.start();
     const session = new Session(driver, hello);
     output.out(`dualsock replay: ${c.steps.length} steps of ${c.property} (seed ${c.seed}) against ${implText(spec, options.implText).text}, twice\n`);
-    const first = await replaySteps(session, c);
-    const second = await replaySteps(session, c);
+    const first = await replaySteps(session, c, (run) => (current = run));
+    const second = await replaySteps(session, c, (run) => (current = run));
     await driver.stop();
     const a = sameFailure(first, c);
     const b = sameFailure(second, c);
@@ -522,6 +526,8 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
   } catch (error) {
     await driver.stop();
     if (error instanceof ProtocolError) {
+      const run = current as Run | null;
+      if (run) output.out(`the replay up to the break:\n${traceText(run.trace)}\n  #${run.commands.length - 1} was running\n`);
       output.err(error.message + '\n');
       return EXIT.protocol;
     }

@@ -10,6 +10,7 @@
  *     same command sequences (target: within 3×).
  *  4. Handshakes/s against serve-reference and native.
  *  5. For every mutant: median time to catch (find + shrink) over 10 seeds, and the shrunk length.
+ *  6. No false positives: the reference (in-process and served) and native over 20 seeds.
  *
  * Flags: --quick (fewer rounds), --only <section number>.
  */
@@ -302,6 +303,35 @@ async function mutants(): Promise<void> {
   table(rows);
 }
 
+// ── 6. no false positives ────────────────────────────────────────────────
+
+async function noFalsePositives(): Promise<void> {
+  const seeds = Array.from({ length: quick ? 3 : 20 }, (_, i) => 101 + i);
+  console.log(`\n6. No false positives: correct implementations over ${seeds.length} seeds (every property, 10 runs each per seed)`);
+  const rows: (string | number)[][] = [['implementation', 'seeds', 'conforms', 'runs', 'seconds', 'failing seeds']];
+  for (const [name, impl] of [
+    ['reference, in-process', { kind: 'factory', factory: createReferenceImplementation }],
+    ['reference, serve-reference', command(REFERENCE_SUBPROCESS)],
+    ['native (subprocess)', command(NATIVE)],
+  ] as const) {
+    let conforms = 0;
+    let runs = 0;
+    const failing: string[] = [];
+    const started = performance.now();
+    for (const seed of seeds) {
+      const summary = await check(
+        { impl: impl as ImplementationSpec, seed, runs: 10, only: [], strict: false, expectedFailures: [], reports: [], timeoutMs: 20_000, budgetMs: 600_000, outDir: tmp },
+        silent,
+      );
+      runs += summary.runs;
+      if (summary.exitCode === 0) conforms += 1;
+      else failing.push(`${seed}(exit ${summary.exitCode}${summary.failures[0] ? `: ${summary.failures[0].counterexample.violated[0]}` : ''})`);
+    }
+    rows.push([name, seeds.length, conforms, runs, fmt((performance.now() - started) / 1000, 0), failing.join(' ') || '-']);
+  }
+  table(rows);
+}
+
 async function main(): Promise<void> {
   console.log(`dualsock bench — node ${process.version}, ${new Date().toISOString()}${quick ? ' (quick)' : ''}`);
   let checks: Awaited<ReturnType<typeof fullChecks>> | null = null;
@@ -310,6 +340,7 @@ async function main(): Promise<void> {
   if (only === null || only === 3) await versusAsyncModelRun();
   if (only === null || only === 4) await handshakesPerSecond();
   if (only === null || only === 5) await mutants();
+  if (only === null || only === 6) await noFalsePositives();
 }
 
 await main();

@@ -19,9 +19,9 @@ import type { WorldConfig } from '../spec/config.ts';
 import { createDriver, parseImplementationSpec as parseSpec, type ImplementationSpec } from './drivers.ts';
 import type { Driver } from './driver.ts';
 import { Session } from './session.ts';
-import { Run } from './runner.ts';
+import { type Answer, InvalidCommand, Run } from './runner.ts';
 import { executePlan } from './execute.ts';
-import type { PlanStep } from './plan.ts';
+import type { Command, PlanStep } from './plan.ts';
 import { CheckerGaveUp } from './checker.ts';
 import { ProtocolError } from './protocol-error.ts';
 import { UsageError } from './usage-error.ts';
@@ -344,8 +344,10 @@ async function runProperty(session: Session, property: Property, o: PropertyRunO
       expected: failure.expected,
       actual: failure.actual,
       failedAt: failure.command,
+      thorough: o.thorough,
       world,
       steps: run.commands as Counterexample['steps'],
+      answers: run.answers,
       trace: run.trace.map((t) => ({ command: t.command, what: t.what, lines: [...t.lines] })),
       replay,
       reproduce,
@@ -404,10 +406,84 @@ async function runProperty(session: Session, property: Property, o: PropertyRunO
     return null;
   }
   if (result.errorInstance && !(last as { run: Run } | null)) throw result.errorInstance;
+  // fast-check shrinks the plan; a plan step may stand for several commands (a connected pair,
+  // a race). Dropping single commands (and single calls of a batch) while the same requirement
+  // still fails finishes the job.
+  const smaller = await shrinkCommands(session, last as { run: Run; world: WorldConfig }, o.thorough, Date.now() + Math.max(2000, o.budgetMs / 4));
+  if (smaller) last = { run: smaller, world: (last as { world: WorldConfig }).world, plan: (last as { plan: PlanStep[] }).plan };
   const counterexample = save('final', result.counterexamplePath ?? '?');
   if (o.saveTo) saveCounterexample(join(resolve(o.saveTo), `${property.id}-seed${o.baseSeed}.json`), { ...counterexample });
   o.output.out(describeFailure(property, counterexample, file, result.numShrinks));
   return { property: property.id, seed: o.seed, path: counterexample.path, file, counterexample };
+}
+
+/**
+ * Drop commands one at a time — and calls from batches — while a replay still fails under the
+ * same requirement. Returns the smallest failing run found, or null if nothing could go.
+ */
+async function shrinkCommands(session: Session, failing: { run: Run; world: WorldConfig }, thorough: boolean, deadline: number): Promise<Run | null> {
+  const primary = failing.run.failure?.reqs[0];
+  if (!primary) return null;
+  let best: Run | null = null;
+  const end = (failing.run.failure?.command ?? failing.run.commands.length - 1) + 1;
+  // Steps and what they answered when recorded, kept side by side so that replays can rename descriptors.
+  let steps: Command[] = failing.run.commands.slice(0, end);
+  let answers: Answer[][] = failing.run.answers.slice(0, end).map((a) => [...a]);
+  const attempt = async (candidate: Command[], recorded: Answer[][]): Promise<Run | null> => {
+    try {
+      const run = await replaySteps(session, { world: failing.world, steps: candidate as Counterexample['steps'], thorough, answers: recorded });
+      return run.failure?.reqs[0] === primary ? run : null;
+    } catch (error) {
+      // Dropping a command can leave a later one impossible (a call to a process still blocked).
+      if (error instanceof InvalidCommand) return null;
+      throw error;
+    }
+  };
+  const adopt = (run: Run): void => {
+    const last = run.failure!.command + 1;
+    steps = run.commands.slice(0, last);
+    answers = run.answers.slice(0, last).map((a) => [...a]);
+    best = run;
+  };
+  for (let progress = true; progress && Date.now() < deadline; ) {
+    progress = false;
+    // Runs of commands first (a connected pair is socket, connect, accept: useless one by one), then single ones.
+    for (const width of [3, 2]) {
+      for (let i = steps.length - width; i >= 0 && Date.now() < deadline; i--) {
+        if (steps.length <= width) break;
+        const run = await attempt([...steps.slice(0, i), ...steps.slice(i + width)], [...answers.slice(0, i), ...answers.slice(i + width)]);
+        if (run) {
+          adopt(run);
+          progress = true;
+        }
+      }
+    }
+    for (let i = steps.length - 1; i >= 0 && Date.now() < deadline; i--) {
+      if (i >= steps.length) continue;
+      if (steps.length > 1) {
+        const run = await attempt([...steps.slice(0, i), ...steps.slice(i + 1)], [...answers.slice(0, i), ...answers.slice(i + 1)]);
+        if (run) {
+          adopt(run);
+          progress = true;
+          continue;
+        }
+      }
+      const step = steps[i]!;
+      if (step.type !== 'batch') continue;
+      for (let j = step.calls.length - 1; j >= 0 && Date.now() < deadline; j--) {
+        const calls = step.calls.filter((_, c) => c !== j);
+        const smaller: Command = calls.length === 1 ? { type: 'call', process: calls[0]!.process, call: calls[0]!.call } : { type: 'batch', calls };
+        const recorded = answers[i]!.filter((_, c) => c !== j);
+        const run = await attempt([...steps.slice(0, i), smaller, ...steps.slice(i + 1)], [...answers.slice(0, i), recorded, ...answers.slice(i + 1)]);
+        if (run) {
+          adopt(run);
+          progress = true;
+          break;
+        }
+      }
+    }
+  }
+  return best;
 }
 
 export function describeFailure(property: Property | { id: string }, c: Counterexample, file: string, shrinks?: number): string {
@@ -445,8 +521,8 @@ export interface ReplayOutcome {
 }
 
 /** Replays a counterexample's steps once on an open session (`onRun` sees the run as it goes, for reports of a break). */
-export async function replaySteps(session: Session, c: Counterexample, onRun?: (run: Run) => void): Promise<Run> {
-  const run = new Run(session, c.world, {});
+export async function replaySteps(session: Session, c: Pick<Counterexample, 'world' | 'steps' | 'thorough' | 'answers'>, onRun?: (run: Run) => void): Promise<Run> {
+  const run = new Run(session, c.world, { thorough: c.thorough, recorded: c.answers });
   onRun?.(run);
   await run.reset();
   for (const step of c.steps) if (!(await run.exec(step as never))) break;

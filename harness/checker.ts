@@ -125,11 +125,14 @@ function whose(state: State, action: Action, key: string | null): string {
   return '';
 }
 
+/** Requirements every call touches: never the reason a particular answer is due. */
+const GENERIC: ReadonlySet<string> = new Set(['WORLD-PROCESS-ISOLATION', 'DISPATCH-BY-VALUE', 'CLOCK-ONLY-BLOCKING-CALLS-BLOCK', 'ERR-NO-EFFECT']);
+
 /** Requirements broken by leaving an answer out at settle: a call that never blocks, or the decision the model made. */
 function lateReqs(emission: Emission, touched: readonly string[]): string[] {
   const op = emission.type === 'result' || emission.type === 'event' ? emission.op.op : null;
   if (op === 'socket' || op === 'bind' || op === 'listen' || op === 'getsockname' || op === 'close') return ['CLOCK-ONLY-BLOCKING-CALLS-BLOCK', 'CLOCK-SETTLE-EXACT'];
-  return [...touched.filter((r) => !r.startsWith('DISPATCH-FD')), 'CLOCK-SETTLE-EXACT'];
+  return [...touched.filter((r) => !GENERIC.has(r) && !r.startsWith('DISPATCH-FD')), 'CLOCK-SETTLE-EXACT'];
 }
 
 const RANK_UNEXPLAINED = 1;
@@ -139,10 +142,10 @@ const RANK_VIOLATION = 3;
 const same = deepEqual;
 
 function describeMessage(hs: number, message: RoleMessage | undefined): string {
-  if (!message) return 'nothing more';
+  if (!message) return ': nothing more';
   if (message.type === 'event') return `[${message.label}]:${describeOp(message.call)}->${describeOutcome(message.outcome)}`;
   if (message.type === 'held') return `[${message.label}]:held`;
-  return `done ${describeHandshakeOutcome(message.outcome)}`;
+  return `:done ${describeHandshakeOutcome(message.outcome)}`;
 }
 
 export function checkEpoch(frontier: readonly State[], input: EpochInput, observed: Observed, limits: CheckerLimits = DEFAULT_LIMITS): EpochVerdict {
@@ -400,8 +403,13 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
           const message = log.messages[cursor];
           const blocked = run?.pendingKey ? blockedReason(node.state, run.pendingKey) : null;
           const where = run ? `${run.proc} at step ${run.label ?? 'start'}` : `handshake ${hs}, which has ended`;
+          if (run && !run.pendingKey && !run.failure && run.retryAt > node.state.now) {
+            // The role's connect was refused: the model has it retry one tick later, not give up.
+            fail(node, RANK_UNEXPLAINED, ['HS-CONNECT-RETRY'], `${where} retries its refused connect at tick ${run.retryAt}`, `${run.proc}${describeMessage(hs, message)}`);
+            return;
+          }
           const expected = blocked ? `${where} stays blocked: ${blocked.why}` : `${where} makes no further move`;
-          fail(node, RANK_UNEXPLAINED, blocked ? ['HS-STEP-ORDER', ...blocked.reqs] : ['HS-STEP-ORDER'], expected, describeMessage(hs, message));
+          fail(node, RANK_UNEXPLAINED, blocked ? [...blocked.reqs, 'HS-STEP-ORDER'] : ['HS-STEP-ORDER'], expected, `${run?.proc ?? ''}${describeMessage(hs, message)}`);
         },
       });
     }

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { WorldConfig } from '../spec/config.ts';
-import { Fault, Op } from '../spec/messages.ts';
+import { Fault, HandshakeOutcome, Op, Outcome } from '../spec/messages.ts';
 import type { Command } from './plan.ts';
 import type { TraceEntry } from './runner.ts';
 
@@ -48,8 +48,12 @@ export const CounterexampleSchema = z.object({
   actual: z.string(),
   /** Index in `steps` of the step that failed. */
   failedAt: z.number(),
+  /** The property inspected after every step: a replay must too, or an inspection-only failure would not show. */
+  thorough: z.boolean().default(false),
   world: WorldConfig,
   steps: z.array(CommandSchema),
+  /** What each step's calls (or handshake sides) answered in the recorded run: replays rename descriptors through them. */
+  answers: z.array(z.array(z.union([Outcome, HandshakeOutcome, z.null()]))).default([]),
   trace: z.array(z.object({ command: z.number(), what: z.string(), lines: z.array(z.string()) })),
   replay: z.string(),
   reproduce: z.string(),

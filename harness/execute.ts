@@ -8,7 +8,7 @@
 import type { Run } from './runner.ts';
 import { type Command, type PlanStep, idleProcesses, resolveBatch, resolveCall, resolveFault, scenarioFor } from './plan.ts';
 import { PROGRAMS, stepLabels, type State } from '../reference/index.ts';
-import type { Role } from '../spec/messages.ts';
+import type { Fault, Role } from '../spec/messages.ts';
 import { hostOf } from '../spec/config.ts';
 
 const labelsOf = (role: Role): string[] => stepLabels(PROGRAMS[role]);
@@ -82,7 +82,60 @@ function* expand(run: Run, step: PlanStep): Generator<() => Command | null> {
     case 'race-connect':
       yield* raceConnect(run, step.family, step.n);
       return;
+    case 'conn-fault':
+      yield* connFault(run, step.s, step.kind, step.then);
+      return;
   }
+}
+
+/**
+ * A fault aimed at one connection, then a call at the end it did not hit: crash and recover one
+ * end's process (the peer sees the recovery's reset), fail its STG (EIO), reset it, or partition
+ * its hosts (healed after the call). Storage-system connections are chosen first.
+ */
+function* connFault(run: Run, sel: number, kind: 'crash' | 'stg-fail' | 'reset' | 'partition', then: 'recv' | 'send'): Generator<() => Command | null> {
+  let victim: { proc: string; fd: number; stg: number | null } | undefined;
+  let peer: { proc: string; fd: number } | undefined;
+  let undo: Fault | null = null;
+  const capability = kind === 'stg-fail' ? 'stg-fail' : kind;
+  yield () => {
+    if (!run.capabilities.faults.includes(capability)) return null;
+    const idle = new Set(idleProcesses(run.state));
+    const ends = Object.values(run.state.socks)
+      .filter((s) => s.conn !== null && !s.orphan && idle.has(s.proc))
+      .map((s) => ({ sock: s, conn: run.state.conns[s.conn!] }))
+      .map((e) => ({ ...e, other: e.conn?.ends[(1 - e.sock.side) as 0 | 1] }))
+      .filter((e) => e.other && e.other.open && e.other.fd !== null && e.other.proc !== e.sock.proc && idle.has(e.other.proc))
+      .filter((e) => (kind === 'stg-fail' ? e.sock.family === 'dss' : kind === 'partition' ? e.sock.family === 'net' && e.conn!.hosts[0] !== e.conn!.hosts[1] : true))
+      .sort((a, b) => (a.sock.family === b.sock.family ? 0 : a.sock.family === 'dss' ? -1 : 1));
+    const chosen = ends[sel % Math.max(1, ends.length)];
+    if (!chosen) return null;
+    victim = { proc: chosen.sock.proc, fd: chosen.sock.fd, stg: chosen.conn!.stg };
+    peer = { proc: chosen.other!.proc, fd: chosen.other!.fd! };
+    switch (kind) {
+      case 'crash':
+        undo = { kind: 'recover', process: victim.proc };
+        return { type: 'fault', fault: { kind: 'crash', process: victim.proc } };
+      case 'stg-fail':
+        undo = { kind: 'stg-repair', stg: victim.stg! };
+        return { type: 'fault', fault: { kind: 'stg-fail', stg: victim.stg! } };
+      case 'reset':
+        return { type: 'fault', fault: { kind: 'reset', process: victim.proc, fd: victim.fd } };
+      case 'partition': {
+        const hosts = chosen.conn!.hosts;
+        const pair: [string, string] = hosts[0] < hosts[1] ? [hosts[0], hosts[1]] : [hosts[1], hosts[0]];
+        undo = { kind: 'heal', hosts: pair };
+        return { type: 'fault', fault: { kind: 'partition', hosts: pair } };
+      }
+    }
+  };
+  // A recovery comes before the call (the peer must see it); the other undoings after it.
+  yield () => (kind === 'crash' && undo ? { type: 'fault', fault: undo } : null) ?? (victim ? { type: 'tick' } : null);
+  yield () => {
+    if (!peer || !run.state.procs[peer.proc]!.alive || run.state.procs[peer.proc]!.busy) return null;
+    return { type: 'call', process: peer.proc, call: then === 'recv' ? { op: 'recv', fd: peer.fd, max: 4 } : { op: 'send', fd: peer.fd, data: '61' } };
+  };
+  yield () => (kind !== 'crash' && undo ? { type: 'fault', fault: undo } : null);
 }
 
 function spreadOverHosts(state: State, procs: readonly string[]): string[] {

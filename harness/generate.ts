@@ -167,6 +167,8 @@ export interface StepWeights {
   readonly pair?: number;
   readonly raceAlloc?: number;
   readonly raceConnect?: number;
+  /** A fault aimed at one connection (crash and recover an end, fail its STG, reset it, partition it), then a call on it. */
+  readonly connFault?: number;
   readonly tick?: number;
   readonly fault?: number;
   readonly handshake?: number;
@@ -191,6 +193,15 @@ export function planStepArb(shape: PlanShape = {}): fc.Arbitrary<PlanStep> {
     { weight: w.pair ?? 3, arbitrary: fc.record({ t: fc.constant('pair' as const), family, a: sel, b: sel }) },
     { weight: w.raceAlloc ?? 1, arbitrary: fc.record({ t: fc.constant('race-alloc' as const), n: fc.integer({ min: 2, max: 4 }) }) },
     { weight: w.raceConnect ?? 1, arbitrary: fc.record({ t: fc.constant('race-connect' as const), n: fc.integer({ min: 2, max: 3 }), family }) },
+    {
+      weight: w.connFault ?? 0,
+      arbitrary: fc.record({
+        t: fc.constant('conn-fault' as const),
+        s: sel,
+        kind: fc.constantFrom('crash' as const, 'stg-fail' as const, 'reset' as const, 'partition' as const),
+        then: fc.constantFrom('recv' as const, 'send' as const),
+      }),
+    },
     { weight: w.tick ?? 2, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 1, max: 3 }) }) },
     { weight: w.fault ?? 2, arbitrary: faultPlanArb(shape.faults).map((fault) => ({ t: 'fault' as const, fault })) },
     { weight: w.handshake ?? 1, arbitrary: handshakePlanArb(shape.handshakes).map((plan) => ({ t: 'hs' as const, plan })) },

@@ -75,6 +75,7 @@ export type PlanStep =
   | { readonly t: 'pair'; readonly family: 'net' | 'dss'; readonly a: number; readonly b: number }
   | { readonly t: 'race-alloc'; readonly n: number }
   | { readonly t: 'race-connect'; readonly n: number; readonly family: 'net' | 'dss' }
+  | { readonly t: 'conn-fault'; readonly s: number; readonly kind: 'crash' | 'stg-fail' | 'reset' | 'partition'; readonly then: 'recv' | 'send' }
   | { readonly t: 'tick'; readonly n: number }
   | { readonly t: 'fault'; readonly fault: FaultPlan }
   | { readonly t: 'hs'; readonly plan: HandshakePlan };
@@ -280,7 +281,9 @@ export function resolveFault(state: State, plan: FaultPlan, capabilities: Capabi
       if (!has('crash')) return null;
       const dead = allProcesses(config).filter((p) => !state.procs[p]!.alive);
       if (dead.length > 0) return { kind: 'recover', process: dead[0]! };
-      const process = pick(allProcesses(config), plan.p);
+      // A crash matters most to a process with connections (its peers see the teardown).
+      const connected = allProcesses(config).filter((p) => Object.values(state.socks).some((s) => s.proc === p && s.conn !== null));
+      const process = connected.length > 0 && plan.p % 8 !== 7 ? pick(connected, plan.p) : pick(allProcesses(config), plan.p);
       return process ? { kind: 'crash', process } : null;
     }
     case 'partition': {
@@ -304,7 +307,9 @@ export function resolveFault(state: State, plan: FaultPlan, capabilities: Capabi
     }
     case 'stg-fail': {
       if (!has('stg-fail')) return null;
-      return { kind: 'stg-fail', stg: pick(config.stgs, plan.g)!.id };
+      // An STG carrying connections is the interesting one to fail.
+      const busy = config.stgs.filter((g) => Object.values(state.conns).some((c) => c.stg === g.id));
+      return { kind: 'stg-fail', stg: (busy.length > 0 && plan.g % 8 !== 7 ? pick(busy, plan.g) : pick(config.stgs, plan.g))!.id };
     }
     case 'stg-repair': {
       const stg = state.failedStgs[0];

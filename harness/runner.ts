@@ -30,8 +30,9 @@ import {
   inspect,
   roleNext,
   roleOnOutcome,
+  step,
 } from '../reference/index.ts';
-import type { Fault, Inspection, Op, Outcome, Reply, Role, RoleParams } from '../spec/messages.ts';
+import type { Fault, HandshakeOutcome, Inspection, Op, Outcome, Reply, Role, RoleParams, SocketView } from '../spec/messages.ts';
 import { type WorldConfig, hostOf, stgOf } from '../spec/config.ts';
 import { bytesToHex, hexToBytes, readU32, u32 } from '../spec/bytes.ts';
 import { canonical } from '../reference/equal.ts';
@@ -54,7 +55,17 @@ export interface RunOptions {
   /** Inspect (and check invariants) after every epoch, not only after batches, faults and handshakes. */
   readonly thorough?: boolean;
   readonly limits?: CheckerLimits;
+  /**
+   * A replay's recorded answers (Run.answers of the run that wrote the commands). Descriptors
+   * in the commands are renamed through them: where the recording got fd 5 and this run got
+   * fd 4, later commands' fd 5 becomes 4 — so a replay survives an implementation that picks
+   * other descriptors, and shrinking survives dropping a socket() before others.
+   */
+  readonly recorded?: readonly (readonly Answer[])[];
 }
+
+/** What one command's calls (in order) or handshake sides (server, client) answered; null while unanswered. */
+export type Answer = Outcome | HandshakeOutcome | null;
 
 export interface RunStats {
   calls: number;
@@ -65,6 +76,9 @@ export interface RunStats {
 
 class Stop extends Error {}
 
+/** A command the model says cannot be sent in this state (a process busy or dead): a harness matter, never a verdict. */
+export class InvalidCommand extends Error {}
+
 export class Run {
   private frontier: State[];
   private readonly logs = new Map<number, { messages: RoleMessage[]; consumed: number }>();
@@ -74,12 +88,20 @@ export class Run {
   readonly soft: SoftFinding[] = [];
   readonly skipped = new Map<string, number>();
   readonly stats: RunStats = { calls: 0, epochs: 0, inspections: 0, handshakes: 0 };
+  /** How each handshake role of the current command ended, by process: an inspection explains itself with it. */
+  private roleOutcomes = new Map<string, 'established' | 'failed'>();
   /** Deep situations this run reached (see GOALS): what a report shows beside the requirements. */
   readonly goals = new Set<string>();
   /** Bytes sent per socket ("proc:fd"), to tell when back-pressure met a buffer that has wrapped. */
   private readonly sentBytes = new Map<string, number>();
   failure: RunFailure | null = null;
   private lines: string[] = [];
+  /** Answers per command, as they arrive (a blocked call's arrives in a later epoch). */
+  readonly answers: Answer[][] = [];
+  /** Which command and slot a call or handshake id answers, and its process. */
+  private readonly slots = new Map<number, { command: number; slot: number; process: string }>();
+  /** Recorded descriptor -> this run's descriptor, per process. */
+  private readonly renames = new Map<string, Map<number, number>>();
 
   constructor(
     private readonly session: Session,
@@ -121,15 +143,20 @@ export class Run {
   }
 
   /** Runs one command; false once the run has failed. */
-  async exec(command: Command): Promise<boolean> {
+  async exec(given: Command): Promise<boolean> {
     if (this.failure) return false;
+    const command = this.rename(given);
+    this.validate(command);
     const index = this.commands.length;
     this.commands.push(command);
+    this.answers.push(command.type === 'call' ? [null] : command.type === 'batch' ? command.calls.map(() => null) : command.type === 'handshake' ? [null, null] : []);
     this.lines = [];
+    this.roleOutcomes = new Map();
     try {
       switch (command.type) {
         case 'call': {
           const id = this.session.call(command.process, command.call);
+          this.slots.set(id, { command: index, slot: 0, process: command.process });
           this.stats.calls += 1;
           await this.epoch(index, { first: [], issues: [{ type: 'call', id, process: command.process, call: command.call }] });
           break;
@@ -139,6 +166,7 @@ export class Run {
           const targets = command.calls.flatMap((c) => (c.call.op === 'connect' ? [JSON.stringify(c.call.to)] : []));
           if (targets.length !== new Set(targets).size) this.goals.add('concurrent-connects');
           const ids = await this.session.batch(command.calls);
+          ids.forEach((id, slot) => this.slots.set(id, { command: index, slot, process: command.calls[slot]!.process }));
           this.stats.calls += ids.length;
           const issues = command.calls.map((c, i): Action => ({ type: 'call', id: ids[i]!, process: c.process, call: c.call }));
           await this.epoch(index, { first: [], issues });
@@ -166,6 +194,67 @@ export class Run {
     return this.failure === null;
   }
 
+  /** Record an answer, and learn a descriptor renaming when this run and the recording differ. */
+  private answer(id: number, outcome: Outcome | HandshakeOutcome): void {
+    const where = this.slots.get(id);
+    if (!where) return;
+    this.answers[where.command]![where.slot] = outcome;
+    const recorded = this.options.recorded?.[where.command]?.[where.slot];
+    if (!recorded) return;
+    const fds = (answer: Outcome | HandshakeOutcome): number[] => {
+      if ('status' in answer) return answer.status === 'established' ? Object.values(answer.layout).filter((v): v is number => typeof v === 'number') : [];
+      const value = 'value' in answer ? (answer.value as { fd?: number }) : {};
+      return value.fd === undefined ? [] : [value.fd];
+    };
+    const from = fds(recorded);
+    const to = fds(outcome);
+    if (from.length !== to.length) return;
+    let map = this.renames.get(where.process);
+    if (!map) this.renames.set(where.process, (map = new Map()));
+    from.forEach((fd, i) => map!.set(fd, to[i]!));
+  }
+
+  /** A command with its descriptors renamed from the recording's to this run's. */
+  private rename(command: Command): Command {
+    if (this.renames.size === 0) return command;
+    const fd = (process: string, value: number): number => this.renames.get(process)?.get(value) ?? value;
+    const call = (process: string, op: Op): Op => ('fd' in op ? { ...op, fd: fd(process, op.fd) } : op);
+    switch (command.type) {
+      case 'call':
+        return { ...command, call: call(command.process, command.call) };
+      case 'batch':
+        return { ...command, calls: command.calls.map((c) => ({ ...c, call: call(c.process, c.call) })) };
+      case 'fault':
+        return command.fault.kind === 'reset' ? { ...command, fault: { ...command.fault, fd: fd(command.fault.process, command.fault.fd) } } : command;
+      default:
+        return command;
+    }
+  }
+
+  /** Refuse a command the model cannot take (shrinking by dropping commands can produce one). */
+  private validate(command: Command): void {
+    let state = this.state;
+    const actions: Action[] =
+      command.type === 'call'
+        ? [{ type: 'call', id: 1e15, process: command.process, call: command.call }]
+        : command.type === 'batch'
+          ? command.calls.map((c, i): Action => ({ type: 'call', id: 1e15 + i, process: c.process, call: c.call }))
+          : command.type === 'fault'
+            ? [{ type: 'fault', fault: command.fault }]
+            : [];
+    for (const action of actions) {
+      const result = step(state, action);
+      if (result.kind === 'illegal') throw new InvalidCommand(result.reason);
+      if (result.kind === 'ok') state = result.state;
+    }
+    if (command.type === 'handshake') {
+      for (const side of [command.scenario.server, command.scenario.client]) {
+        const proc = this.state.procs[side.process];
+        if (!proc || !proc.alive || proc.busy) throw new InvalidCommand(`process ${side.process} cannot start a handshake now`);
+      }
+    }
+  }
+
   private async fault(index: number, fault: Fault): Promise<readonly Reply[]> {
     if (!(await this.session.fault(fault))) {
       this.skip(`fault:${fault.kind}`);
@@ -189,6 +278,7 @@ export class Run {
     const arrival = new Map<string, number>();
     const roles = new Map<number, { messages: readonly RoleMessage[]; consumed: number }>();
     settled.replies.forEach((reply, position) => {
+      if (reply.type === 'result' || reply.type === 'done') this.answer(reply.id, reply.outcome);
       if (reply.type === 'result') {
         results.set(reply.id, reply.outcome);
         arrival.set(`r${reply.id}`, position);
@@ -264,7 +354,7 @@ export class Run {
     const observed = normalise(view);
     const matching = this.frontier.filter((state) => observed === normalise(inspect(state)));
     if (matching.length === 0) {
-      const difference = diffInspections(inspect(this.frontier[0]!), view);
+      const difference = diffInspections(inspect(this.frontier[0]!), view, { state: this.frontier[0]!, command: this.commands[index] ?? null, roles: this.roleOutcomes });
       this.lines.push(`inspect: ${difference.text}`);
       this.fail(index, difference.reqs, difference.expected, difference.actual);
     }
@@ -309,6 +399,7 @@ export class Run {
           if (side.by === 'impl') {
             const hold = scenario.fault && scenario.fault.side === name ? [scenario.fault.label] : [];
             side.hs = this.session.handshake(side.process, side.role, side.params, hold);
+            this.slots.set(side.hs, { command: index, slot: name === 'server' ? 0 : 1, process: side.process });
             issues.push({ type: 'handshake', id: side.hs, process: side.process, role: side.role, params: side.params, hold });
           }
         }
@@ -389,6 +480,7 @@ export class Run {
           if (reply.type === 'done') {
             side.done = true;
             side.outcome = reply.outcome.status;
+            this.roleOutcomes.set(side.process, reply.outcome.status);
           }
         }
         if (side.by === 'harness' && reply.id === side.pending && reply.type === 'result') {
@@ -560,7 +652,42 @@ interface Difference {
 }
 
 /** The first difference between the model's inspection and the implementation's, with the requirements it touches. */
-export function diffInspections(model: Inspection, actual: Inspection): Difference {
+export interface DiffContext {
+  /** The model state the inspection came from (for the cause of a reset). */
+  readonly state?: State;
+  /** The command just run. */
+  readonly command?: Command | null;
+  /** How the command's handshake roles ended, by process. */
+  readonly roles?: ReadonlyMap<string, 'established' | 'failed'>;
+}
+
+const FAULT_CAUSE: Readonly<Record<string, string>> = {
+  crash: 'FAULT-CRASH-TEARDOWN',
+  recover: 'FAULT-RECOVER-RECLAIMS',
+  partition: 'FAULT-PARTITION-HOLDS',
+  heal: 'FAULT-HEAL-DELIVERS',
+  reset: 'FAULT-RESET',
+  'stg-fail': 'FAULT-STG-FAIL-EIO',
+  'stg-repair': 'FAULT-STG-FAIL-EIO',
+  'cbt-reserve': 'FAULT-CBT-RESERVE',
+  'cbt-release': 'FAULT-CBT-RESERVE',
+  delay: 'FAULT-DELAY-CHANNEL',
+  undelay: 'FAULT-DELAY-CHANNEL',
+};
+
+/** Why the model's socket is in the state it is in: the requirement an implementation showing another state breaks. */
+function stateCause(view: SocketView, process: string, context: DiffContext): string[] {
+  const sock = context.state?.socks[`${process}:${view.fd}`];
+  const end = sock && sock.conn !== null ? context.state?.conns[sock.conn]?.ends[sock.side] : undefined;
+  if (view.state === 'reset' && end?.errReq) return [end.errReq];
+  if (view.state === 'eof') return [view.family === 'dss' ? 'DSS-CLOSE-GRACEFUL' : 'DATA-EOF-AFTER-DATA'];
+  if (view.state === 'failed') return ['FAULT-STG-FAIL-EIO'];
+  const command = context.command;
+  if (command?.type === 'fault') return [FAULT_CAUSE[command.fault.kind]!];
+  return [];
+}
+
+export function diffInspections(model: Inspection, actual: Inspection, context: DiffContext = {}): Difference {
   const owners = (v: Inspection): string[] =>
     v.cbt.blocks.map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`)).filter(Boolean).sort();
   const mo = owners(model);
@@ -592,9 +719,12 @@ export function diffInspections(model: Inspection, actual: Inspection): Differen
       const ms = mp.sockets.find((s) => s.fd === fd);
       const as = ap.sockets.find((s) => s.fd === fd);
       if (!ms || !as) {
+        // A socket the model closed: a role that should have released it, or a plain leak.
+        const role = context.roles?.get(mp.process);
+        const leak = role === 'failed' ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK'] : role === 'established' ? ['HS-ESTABLISHED-LAYOUT', 'FAULT-NO-LEAK'] : ['FAULT-NO-LEAK'];
         return {
           text: `${mp.process}:${fd} ${ms ? 'missing from' : 'extra in'} the implementation's inspection`,
-          reqs: ms ? ['WIRE-INSPECT-MATCHES'] : ['FAULT-NO-LEAK', 'HS-FAIL-RELEASES'],
+          reqs: ms ? ['WIRE-INSPECT-MATCHES'] : leak,
           expected: ms ? `${mp.process}:${fd} open (${ms.state})` : `${mp.process}:${fd} closed`,
           actual: as ? `${mp.process}:${fd} open (${as.state})` : 'absent',
         };
@@ -607,7 +737,9 @@ export function diffInspections(model: Inspection, actual: Inspection): Differen
             ? ['DSS-SOCKET-UNBOUND']
             : field === 'rx' || field === 'inflight'
               ? ['DATA-PREFIX-IN-ORDER', 'WIRE-INSPECT-MATCHES']
-              : ['WIRE-INSPECT-MATCHES'];
+              : field === 'state'
+                ? [...stateCause(ms, mp.process, context), 'WIRE-INSPECT-MATCHES']
+                : ['WIRE-INSPECT-MATCHES'];
         return {
           text: `${mp.process}:${fd}.${field}: model ${JSON.stringify(ms[field])}, implementation ${JSON.stringify(as[field])}`,
           reqs,

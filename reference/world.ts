@@ -567,8 +567,26 @@ export function blockedReason(state: State, key: string): { reqs: string[]; why:
     return { reqs: ['NET-CONNECT-QUEUE-FULL'], why: `the listener's queue at ${describeAddress(op.to)} is full` };
   }
   if (op.op === 'send') return { reqs: ['STG-BACKPRESSURE'], why: `${pending.sendLeft.length} bytes do not fit the STG buffer yet` };
-  if (op.op === 'accept') return { reqs: ['NET-ACCEPT-FIFO', 'DSS-ACCEPT'], why: 'no connection is queued' };
+  const sock = 'fd' in op ? sockOf(state, pending.proc, op.fd) : undefined;
+  // What the call waits for may already be on its way, held by a partition or a delay.
+  const held = sock ? heldToward(state, sock) : undefined;
+  if (held) {
+    const partition = partitioned(state, held.channel, held.link);
+    return partition
+      ? { reqs: ['FAULT-PARTITION-HOLDS'], why: `what it waits for is held: ${held.link[0]} and ${held.link[1]} are partitioned` }
+      : { reqs: ['FAULT-DELAY-CHANNEL'], why: `what it waits for is delayed on the ${held.channel} channel until tick ${held.due}` };
+  }
+  if (op.op === 'accept') return { reqs: [sock?.family === 'dss' ? 'DSS-ACCEPT' : 'NET-ACCEPT-FIFO'], why: 'no connection is queued' };
   return { reqs: ['DATA-RECV-NONEMPTY-PREFIX', 'DATA-PREFIX-IN-ORDER'], why: 'nothing is readable and the stream has not ended' };
+}
+
+/** A transmission in flight toward this socket: data or end-of-stream for a connected one, a connect for a listener. */
+function heldToward(state: State, sock: Sock): Flight | undefined {
+  if (sock.state === 'listening') {
+    return state.flights.find((f) => f.kind === 'syn' && sameAddress((state.pending[f.key]?.op as { to?: Address } | undefined)?.to, sock.local));
+  }
+  if (sock.conn === null) return undefined;
+  return state.flights.find((f) => f.kind !== 'syn' && f.conn === sock.conn && f.to === sock.side);
 }
 
 /** Complete a pending call: decide its outcome (checked against the observed one) and apply its effects. */

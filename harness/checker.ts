@@ -108,9 +108,18 @@ interface Node {
   readonly issued: readonly boolean[];
   readonly consumed: ReadonlySet<number>;
   readonly cursors: ReadonlyMap<number, number>;
-  readonly path: readonly Emission[];
+  /** The node this one was reached from, and what the step between them emitted, found and touched. */
+  readonly parent: Node | null;
+  readonly emissions: readonly Emission[];
   readonly soft: readonly SoftFinding[];
-  readonly touched: ReadonlySet<string>;
+  readonly touched: readonly string[];
+}
+
+/** What the steps from the root to this node emitted, found and touched — walked back only where needed. */
+function along<T>(node: Node, part: (n: Node) => readonly T[]): T[] {
+  const chunks: (readonly T[])[] = [];
+  for (let n: Node | null = node; n; n = n.parent) chunks.push(part(n));
+  return chunks.reverse().flat();
 }
 
 /** "C:socket(dss)->" for the call a violation is about, so that the report says who answered what. */
@@ -189,7 +198,7 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
   const fail = (node: Node, rank: number, reqs: readonly string[], expected: string, actual: string, extra: readonly Emission[] = []): void => {
     const progress = progressOf(node);
     if (!best || progress > best.progress || (progress === best.progress && rank > best.rank)) {
-      best = { reqs, expected, actual, path: [...node.path, ...extra], progress, rank };
+      best = { reqs, expected, actual, path: [...along(node, (n) => n.emissions), ...extra], progress, rank };
     }
   };
 
@@ -231,8 +240,6 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
       cursors.set(emission.id, cursor + 1);
     }
     const issued = issuedIndex >= 0 ? node.issued.map((b, i) => b || i === issuedIndex) : node.issued;
-    const touched = new Set(node.touched);
-    for (const req of result.touched) touched.add(req);
     return {
       state: result.state,
       branched: node.branched || branched,
@@ -240,9 +247,10 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
       issued,
       consumed,
       cursors,
-      path: [...node.path, ...result.emissions],
-      soft: result.soft.length ? [...node.soft, ...result.soft] : node.soft,
-      touched,
+      parent: node,
+      emissions: result.emissions,
+      soft: result.soft,
+      touched: result.touched,
     };
   };
 
@@ -344,7 +352,6 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
         );
         return;
       }
-      (node.touched as Set<string>).add('CLOCK-SETTLE-EXACT');
       // Ends are told apart only once there is more than one (most epochs have one).
       if (solutions.length === 0) {
         solutions.push(node);
@@ -426,7 +433,7 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
   };
 
   for (const state of frontier) {
-    visit({ state, branched: frontier.length > 1, firstDone: 0, issued: input.issues.map(() => false), consumed: new Set(), cursors: new Map(), path: [], soft: [], touched: new Set() });
+    visit({ state, branched: frontier.length > 1, firstDone: 0, issued: input.issues.map(() => false), consumed: new Set(), cursors: new Map(), parent: null, emissions: [], soft: [], touched: [] });
     if (solutions.length > limits.maxStates) break;
   }
   // Dropping a possible state could later blame a correct implementation: give up instead.
@@ -437,7 +444,7 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
     return { ok: false, failure, nodes };
   }
   const first = solutions[0]!;
-  const touched = new Set<string>();
-  for (const s of solutions) for (const req of s.touched) touched.add(req);
-  return { ok: true, frontier: solutions.map((s) => s.state), path: first.path, soft: first.soft, touched, nodes };
+  const touched = new Set<string>(['CLOCK-SETTLE-EXACT']);
+  for (const s of solutions) for (const req of along(s, (n) => n.touched)) touched.add(req);
+  return { ok: true, frontier: solutions.map((s) => s.state), path: along(first, (n) => n.emissions), soft: along(first, (n) => n.soft), touched, nodes };
 }

@@ -233,25 +233,21 @@ export class Run {
 
   /** Refuse a command the model cannot take (shrinking by dropping commands can produce one). */
   private validate(command: Command): void {
-    let state = this.state;
-    const actions: Action[] =
-      command.type === 'call'
-        ? [{ type: 'call', id: 1e15, process: command.process, call: command.call }]
-        : command.type === 'batch'
-          ? command.calls.map((c, i): Action => ({ type: 'call', id: 1e15 + i, process: c.process, call: c.call }))
-          : command.type === 'fault'
-            ? [{ type: 'fault', fault: command.fault }]
-            : [];
-    for (const action of actions) {
-      const result = step(state, action);
-      if (result.kind === 'illegal') throw new InvalidCommand(result.reason);
-      if (result.kind === 'ok') state = result.state;
+    const idle = (process: string): void => {
+      const proc = this.state.procs[process];
+      if (!proc || !proc.alive || proc.busy) throw new InvalidCommand(`process ${process} cannot make a call now`);
+    };
+    if (command.type === 'call') idle(command.process);
+    if (command.type === 'batch') {
+      for (const c of command.calls) idle(c.process);
+      if (new Set(command.calls.map((c) => c.process)).size !== command.calls.length) throw new InvalidCommand('a batch names one process twice');
     }
     if (command.type === 'handshake') {
-      for (const side of [command.scenario.server, command.scenario.client]) {
-        const proc = this.state.procs[side.process];
-        if (!proc || !proc.alive || proc.busy) throw new InvalidCommand(`process ${side.process} cannot start a handshake now`);
-      }
+      idle(command.scenario.server.process);
+      idle(command.scenario.client.process);
+    }
+    if (command.type === 'fault' && step(this.state, { type: 'fault', fault: command.fault }).kind === 'illegal') {
+      throw new InvalidCommand(`the fault ${describeFault(command.fault)} does not apply now`);
     }
   }
 

@@ -31,6 +31,7 @@ import {
   roleNext,
   roleOnOutcome,
   step,
+  FAULT_REQS,
 } from '../reference/index.ts';
 import type { Fault, HandshakeOutcome, Inspection, Op, Outcome, Reply, Role, RoleParams, SocketView } from '../spec/messages.ts';
 import { type WorldConfig, hostOf, stgOf } from '../spec/config.ts';
@@ -657,19 +658,6 @@ export interface DiffContext {
   readonly roles?: ReadonlyMap<string, 'established' | 'failed'>;
 }
 
-const FAULT_CAUSE: Readonly<Record<string, string>> = {
-  crash: 'FAULT-CRASH-TEARDOWN',
-  recover: 'FAULT-RECOVER-RECLAIMS',
-  partition: 'FAULT-PARTITION-HOLDS',
-  heal: 'FAULT-HEAL-DELIVERS',
-  reset: 'FAULT-RESET',
-  'stg-fail': 'FAULT-STG-FAIL-EIO',
-  'stg-repair': 'FAULT-STG-FAIL-EIO',
-  'cbt-reserve': 'FAULT-CBT-RESERVE',
-  'cbt-release': 'FAULT-CBT-RESERVE',
-  delay: 'FAULT-DELAY-CHANNEL',
-  undelay: 'FAULT-DELAY-CHANNEL',
-};
 
 /** Why the model's socket is in the state it is in: the requirement an implementation showing another state breaks. */
 function stateCause(view: SocketView, process: string, context: DiffContext): string[] {
@@ -679,7 +667,7 @@ function stateCause(view: SocketView, process: string, context: DiffContext): st
   if (view.state === 'eof') return [view.family === 'dss' ? 'DSS-CLOSE-GRACEFUL' : 'DATA-EOF-AFTER-DATA'];
   if (view.state === 'failed') return ['FAULT-STG-FAIL-EIO'];
   const command = context.command;
-  if (command?.type === 'fault') return [FAULT_CAUSE[command.fault.kind]!];
+  if (command?.type === 'fault') return [FAULT_REQS[command.fault.kind]];
   return [];
 }
 

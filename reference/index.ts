@@ -15,7 +15,7 @@
  * answer (checked against the allowed set) or enumerated by `choices`.
  */
 export { type State, initialState, fingerprint } from './state.ts';
-export { type Action, type StepOptions, type StepResult, step, enabledActions, settle, pendingIds, roleCallKey } from './model.ts';
+export { type Action, type StepOptions, type StepResult, step, enabledActions, settle, pendingIds, roleCallKey, FAULT_REQS } from './model.ts';
 export { type Emission, Violation, type SoftFinding } from './context.ts';
 export { inspect } from './inspect.ts';
 export { checkInvariants, INVARIANT_REQS, type Breach } from './invariants.ts';

@@ -54,7 +54,8 @@ export type StepResult =
 
 const DEFINITE: ReadonlySet<string> = new Set(ERROR_CODES.filter((e) => e.definite).map((e) => e.code));
 
-const FAULT_REQS: Record<Fault['kind'], string> = {
+/** The requirement each fault kind exercises (and a report names when a fault's effect is missing). */
+export const FAULT_REQS: Readonly<Record<Fault['kind'], string>> = {
   crash: 'FAULT-CRASH-TEARDOWN',
   recover: 'FAULT-RECOVER-RECLAIMS',
   partition: 'FAULT-PARTITION-HOLDS',

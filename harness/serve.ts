@@ -39,10 +39,21 @@ export function serveOverStdio(implementation: Implementation, streams: ServeStr
         errors.write(`dualsock serve: close failed: ${(error as Error).message}\n`);
       }
       // Resolve only once the last reply (the ack of bye) has left the process.
+      flush();
       output.write('', () => resolve(0));
     };
+    // Replies written in one turn of the event loop (a result and the settled after it) go out in one write.
+    let outgoing: string[] = [];
+    const flush = (): void => {
+      if (outgoing.length === 0) return;
+      const lines = outgoing;
+      outgoing = [];
+      output.write(lines.join('\n') + '\n');
+    };
     const write = (message: unknown): void => {
-      if (!finished) output.write(JSON.stringify(message) + '\n');
+      if (finished) return;
+      outgoing.push(JSON.stringify(message));
+      if (outgoing.length === 1) queueMicrotask(flush);
     };
     const onLine = (line: string): void => {
       let raw: unknown;

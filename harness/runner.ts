@@ -33,7 +33,7 @@ import {
   step,
   FAULT_REQS,
 } from '../reference/index.ts';
-import type { Fault, HandshakeOutcome, Inspection, Op, Outcome, Reply, Role, RoleParams, SocketView } from '../spec/messages.ts';
+import type { Address, Fault, HandshakeOutcome, Inspection, Op, Outcome, Reply, Role, RoleParams, SocketView } from '../spec/messages.ts';
 import { type WorldConfig, hostOf, stgOf } from '../spec/config.ts';
 import { bytesToHex, hexToBytes, readU32, u32 } from '../spec/bytes.ts';
 import { canonical } from '../reference/equal.ts';
@@ -84,7 +84,17 @@ export class Run {
   private frontier: State[];
   private readonly logs = new Map<number, { messages: RoleMessage[]; consumed: number }>();
   readonly commands: Command[] = [];
-  readonly trace: TraceEntry[] = [];
+  /** The trace as recorded: emissions stay objects until someone reads the trace (most runs pass, unread). */
+  private readonly raw: { command: number; what: () => string; items: (Emission | string)[] }[] = [];
+
+  /** The trace of the run, a line per call and note, in the order the checker explained them. */
+  get trace(): TraceEntry[] {
+    return this.raw.map((entry) => ({
+      command: entry.command,
+      what: entry.what(),
+      lines: entry.items.map((item) => (typeof item === 'string' ? item : describeEmission(item))),
+    }));
+  }
   readonly touched = new Map<string, number>();
   readonly soft: SoftFinding[] = [];
   readonly skipped = new Map<string, number>();
@@ -96,7 +106,7 @@ export class Run {
   /** Bytes sent per socket ("proc:fd"), to tell when back-pressure met a buffer that has wrapped. */
   private readonly sentBytes = new Map<string, number>();
   failure: RunFailure | null = null;
-  private lines: string[] = [];
+  private lines: (Emission | string)[] = [];
   /** Answers per command, as they arrive (a blocked call's arrives in a later epoch). */
   readonly answers: Answer[][] = [];
   /** Which command and slot a call or handshake id answers, and its process. */
@@ -131,7 +141,7 @@ export class Run {
     } catch (error) {
       if (!(error instanceof Stop)) throw error;
       this.failure = { ...this.failure!, reqs: ['WORLD-RESET-BUILDS-CONFIG', ...this.failure!.reqs] };
-      this.trace.push({ command: -1, what: 'reset', lines: this.lines });
+      this.raw.push({ command: -1, what: () => 'reset', items: this.lines });
     }
   }
 
@@ -190,7 +200,7 @@ export class Run {
     } catch (error) {
       if (!(error instanceof Stop)) throw error;
     } finally {
-      this.trace.push({ command: index, what: describeCommand(command), lines: this.lines });
+      this.raw.push({ command: index, what: () => describeCommand(command), items: this.lines });
     }
     return this.failure === null;
   }
@@ -297,7 +307,7 @@ export class Run {
     const observed: Observed = { results, roles, pending: settled.pending, arrival };
     const verdict = checkEpoch(this.frontier, input, observed, this.options.limits ?? DEFAULT_LIMITS);
     if (!verdict.ok) {
-      for (const emission of verdict.failure.path) this.lines.push(describeEmission(emission));
+      this.lines.push(...verdict.failure.path);
       this.lines.push(`✗ expected ${verdict.failure.expected}; the implementation: ${verdict.failure.actual}`);
       // A wrong answer often comes from a corrupted state: when the implementation's own
       // inspection now breaks an invariant, that is the requirement to report first.
@@ -307,7 +317,7 @@ export class Run {
       const reqs = breach ? [breach.req, ...verdict.failure.reqs.filter((r) => r !== breach.req)] : verdict.failure.reqs;
       this.fail(index, reqs, verdict.failure.expected, verdict.failure.actual);
     }
-    for (const emission of verdict.path) this.lines.push(describeEmission(emission));
+    this.lines.push(...verdict.path);
     this.noteGoals(verdict.path, input);
     this.frontier = verdict.frontier;
     for (const [id, log] of this.logs) {
@@ -631,14 +641,27 @@ export function deviate(op: Op, kind: Deviation, config: WorldConfig, stgId: num
 
 // ── inspections ──────────────────────────────────────────────────────────
 
-/** Inspections compare by control block owners, not slot numbers (so a socket's `block` is left out too). */
+/**
+ * An inspection reduced to what is compared: owners of control blocks (not slot numbers),
+ * sockets without their `block`, every list in a fixed order (PROTOCOL.md: list order is free).
+ */
 function normalise(view: Inspection): string {
+  const addr = (a: Address | null): string => (a === null ? '-' : 'host' in a ? `${a.host}:${a.port}` : `stg${a.stg}:${a.port}`);
   const owners = view.cbt.blocks
     .map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`))
     .filter(Boolean)
     .sort();
-  const processes = view.processes.map((p) => ({ ...p, sockets: p.sockets.map(({ block: _block, ...rest }) => rest) }));
-  return canonical({ ...view, processes, cbt: { capacity: view.cbt.capacity, owners } });
+  const processes = [...view.processes]
+    .sort((a, b) => (a.process < b.process ? -1 : a.process > b.process ? 1 : 0))
+    .map((p) => {
+      const sockets = [...p.sockets]
+        .sort((a, b) => a.fd - b.fd)
+        .map((s) => `${s.fd},${s.family},${s.state},${addr(s.local)},${addr(s.peer)},${s.rx},${s.inflight}`);
+      return `${p.process}@${p.host}${p.alive ? '' : '(dead)'}[${sockets.join(';')}]`;
+    });
+  const net = view.ports.net.map((e) => `${e.host}:${e.port}=${e.process}:${e.fd}`).sort();
+  const dss = view.ports.dss.map((e) => `stg${e.stg}:${e.port}=${e.process}:${e.fd}`).sort();
+  return `${view.now}|${view.cbt.capacity}|${owners.join(',')}|${processes.join('|')}|${net.join(',')}|${dss.join(',')}`;
 }
 
 interface Difference {
@@ -734,8 +757,9 @@ export function diffInspections(model: Inspection, actual: Inspection, context: 
     }
   }
   for (const family of ['net', 'dss'] as const) {
-    const m = canonical(model.ports[family]);
-    const a = canonical(actual.ports[family]);
+    const listed = (v: Inspection): string => canonical([...v.ports[family]].map((e) => canonical(e)).sort());
+    const m = listed(model);
+    const a = listed(actual);
     if (m !== a) {
       const more = actual.ports[family].length > model.ports[family].length;
       return {

@@ -251,7 +251,7 @@ async function handshakesPerSecond(): Promise<void> {
         scenario: { flow, server: { process: 'S', by: 'impl' }, client: { process: 'C', by: 'impl' }, stg: 1, deviation: null, fault: null, together: false },
       });
       if (run.failure) throw new Error(`${name}: handshake failed: ${JSON.stringify(run.failure)}`);
-      calls += run.stats.calls;
+      calls += run.stats.calls + run.stats.roleCalls;
     }
     const seconds = (performance.now() - started) / 1000;
     await driver.stop();

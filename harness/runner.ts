@@ -70,6 +70,8 @@ export type Answer = Outcome | HandshakeOutcome | null;
 
 export interface RunStats {
   calls: number;
+  /** Socket calls handshake roles made (their events). */
+  roleCalls: number;
   epochs: number;
   inspections: number;
   handshakes: number;
@@ -98,7 +100,7 @@ export class Run {
   readonly touched = new Map<string, number>();
   readonly soft: SoftFinding[] = [];
   readonly skipped = new Map<string, number>();
-  readonly stats: RunStats = { calls: 0, epochs: 0, inspections: 0, handshakes: 0 };
+  readonly stats: RunStats = { calls: 0, roleCalls: 0, epochs: 0, inspections: 0, handshakes: 0 };
   /** How each handshake role of the current command ended, by process: an inspection explains itself with it. */
   private roleOutcomes = new Map<string, 'established' | 'failed'>();
   /** Deep situations this run reached (see GOALS): what a report shows beside the requirements. */
@@ -297,7 +299,10 @@ export class Run {
         this.logs.set(reply.id, log);
       }
       arrival.set(`h${reply.id}#${log.messages.length}`, position);
-      if (reply.type === 'event') log.messages.push({ type: 'event', label: reply.label, call: reply.call, outcome: reply.outcome });
+      if (reply.type === 'event') {
+        this.stats.roleCalls += 1;
+        log.messages.push({ type: 'event', label: reply.label, call: reply.call, outcome: reply.outcome });
+      }
       else if (reply.type === 'held') log.messages.push({ type: 'held', label: reply.label });
       else if (reply.type === 'done') log.messages.push({ type: 'done', outcome: reply.outcome });
     });

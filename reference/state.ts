@@ -221,43 +221,44 @@ export function clone(state: State): State {
  * connections are named by their connecting end, the table by its owners.
  */
 export function fingerprint(state: State): string {
-  const connName = (id: number | null): string | null => {
-    if (id === null) return null;
+  const connName = (id: number | null): string => {
+    if (id === null) return '';
     const conn = state.conns[id];
     return conn ? `${conn.ends[0].proc}:${conn.ends[0].fd ?? `~${conn.id}`}` : `gone${id}`;
   };
-  const socks = Object.keys(state.socks)
-    .sort()
-    .map((key) => {
-      const sock = state.socks[key]!;
-      return { ...sock, conn: connName(sock.conn), queue: sock.queue.map(connName) };
-    });
-  const conns = Object.values(state.conns)
-    .map((conn) => ({ ...conn, id: connName(conn.id) }))
-    .sort((a, b) => (a.id! < b.id! ? -1 : a.id! > b.id! ? 1 : 0));
-  const flights = state.flights.map((f) => (f.kind === 'syn' ? { ...f, seq: 0 } : { ...f, seq: 0, conn: connName(f.conn) }));
-  const roles = Object.keys(state.roles)
-    .sort()
-    .map((key) => state.roles[key]);
-  const pending = Object.keys(state.pending)
-    .sort()
-    .map((key) => state.pending[key]);
-  const procs = Object.keys(state.procs)
-    .sort()
-    .map((key) => [key, state.procs[key]]);
-  return JSON.stringify([
-    state.now,
-    procs,
-    socks,
-    conns,
-    [...state.cbt].map((o) => o ?? '').sort(),
-    [...state.partitions].sort(),
-    state.delay,
-    [...state.failedStgs].sort(),
-    pending,
-    roles,
-    flights,
-  ]);
+  const addr = (a: Address | null): string => (a === null ? '' : 'host' in a ? `${a.host}:${a.port}` : `#${a.stg}:${a.port}`);
+  // Built by hand, field by field: this runs at every node of a search that branches.
+  let out = `${state.now}|`;
+  for (const key of Object.keys(state.procs).sort()) {
+    const p = state.procs[key]!;
+    out += `${key}${p.alive ? '' : '!'}${p.busy ?? ''};`;
+  }
+  out += '|';
+  for (const key of Object.keys(state.socks).sort()) {
+    const s = state.socks[key]!;
+    out += `${key}=${s.state},${addr(s.local)},${s.holdsPort ? 1 : 0}${s.implicit ? 1 : 0}${s.orphan ? 1 : 0},${addr(s.peer)},${s.backlog},${s.queue.map(connName).join('+')},${s.held.join('+')},${connName(s.conn)},${s.side};`;
+  }
+  out += '|';
+  const conns: string[] = [];
+  for (const conn of Object.values(state.conns)) {
+    let text = `${connName(conn.id)}=${conn.family},${conn.stg ?? ''},${conn.hosts[0]},${conn.hosts[1]}`;
+    for (const e of conn.ends) {
+      text += `/${e.proc},${e.fd ?? ''},${e.open ? 1 : 0}${e.eof ? 1 : 0}${e.rst ? 1 : 0}${e.failed ? 1 : 0},${addr(e.addr)},${JSON.stringify(e.rx)},${e.err ?? ''},${e.errReq ?? ''},${e.sendKey ?? ''}`;
+    }
+    conns.push(text);
+  }
+  out += conns.sort().join(';') + '|';
+  out += state.cbt.map((o) => o ?? '').sort().join(',') + '|';
+  out += [...state.partitions].sort().join(',') + `|${state.delay.net},${state.delay.dss}|` + [...state.failedStgs].sort().join(',') + '|';
+  for (const key of Object.keys(state.pending).sort()) {
+    const p = state.pending[key]!;
+    out += `${key}=${p.proc},${JSON.stringify(p.op)},${p.issuedAt},${p.role ?? ''},${p.result ? JSON.stringify(p.result.outcome) + JSON.stringify(p.result.alternatives ?? []) : ''},${JSON.stringify(p.sendLeft)};`;
+  }
+  out += '|';
+  for (const key of Object.keys(state.roles).sort()) out += `${key}=${JSON.stringify(state.roles[key])};`;
+  out += '|';
+  for (const f of state.flights) out += f.kind === 'syn' ? `syn:${f.key}@${f.due};` : `${f.kind}:${connName(f.conn)}>${f.to}@${f.due}:${JSON.stringify(f.data)};`;
+  return out;
 }
 
 export function initialState(config: WorldConfig): State {

@@ -134,6 +134,17 @@ function whose(state: State, action: Action, key: string | null): string {
   return '';
 }
 
+/**
+ * EBADF for a descriptor the model has open means the call went to the wrong table — the
+ * dispatch layer lost it — whatever the call was: that requirement comes first.
+ */
+function misrouted(state: State, action: Action, violation: { reqs: readonly string[]; actual: string; key: string | null }): readonly string[] {
+  if (violation.actual !== 'EBADF') return violation.reqs;
+  const call = action.type === 'call' ? { proc: action.process, op: action.call } : violation.key ? state.pending[violation.key] && { proc: state.pending[violation.key]!.proc, op: state.pending[violation.key]!.op } : undefined;
+  if (!call || !('fd' in call.op) || !state.socks[`${call.proc}:${call.op.fd}`]) return violation.reqs;
+  return ['DISPATCH-BY-VALUE', ...violation.reqs.filter((r) => r !== 'DISPATCH-BY-VALUE')];
+}
+
 /** Requirements every call touches: never the reason a particular answer is due. */
 const GENERIC: ReadonlySet<string> = new Set(['WORLD-PROCESS-ISOLATION', 'DISPATCH-BY-VALUE', 'CLOCK-ONLY-BLOCKING-CALLS-BLOCK', 'ERR-NO-EFFECT']);
 
@@ -305,7 +316,7 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
       for (const result of results) {
         if (result.kind === 'illegal') throw new Error(`harness sent an impossible ${action.type}: ${result.reason}`);
         if (result.kind === 'violation') {
-          fail(node, RANK_VIOLATION, result.violation.reqs, result.violation.expected, whose(node.state, action, result.violation.key) + result.violation.actual);
+          fail(node, RANK_VIOLATION, misrouted(node.state, action, result.violation), result.violation.expected, whose(node.state, action, result.violation.key) + result.violation.actual);
           continue;
         }
         const next = absorb(node, result, -1, node.firstDone + 1, results.length > 1);
@@ -371,7 +382,7 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
       for (const result of results) {
         if (result.kind === 'illegal') throw new Error(`harness sent an impossible ${candidate.action.type}: ${result.reason}`);
         if (result.kind === 'violation') {
-          fail(node, RANK_VIOLATION, result.violation.reqs, result.violation.expected, whose(node.state, candidate.action, result.violation.key) + result.violation.actual);
+          fail(node, RANK_VIOLATION, misrouted(node.state, candidate.action, result.violation), result.violation.expected, whose(node.state, candidate.action, result.violation.key) + result.violation.actual);
           continue;
         }
         const next = absorb(node, result, candidate.issue, node.firstDone, candidates.length > 1 || results.length > 1);

@@ -79,6 +79,9 @@ export interface RunStats {
 
 class Stop extends Error {}
 
+/** How long, after a failure with an answer missing, further settles wait for that answer to turn up late. */
+const LATE_PROBE_MS = 100;
+
 /** A command the model says cannot be sent in this state (a process busy or dead): a harness matter, never a verdict. */
 export class InvalidCommand extends Error {}
 
@@ -314,6 +317,21 @@ export class Run {
     if (!verdict.ok) {
       this.lines.push(...verdict.failure.path);
       this.lines.push(`✗ expected ${verdict.failure.expected}; the implementation: ${verdict.failure.actual}`);
+      // Settle again, sending nothing: an answer arriving now was held back past the first
+      // settle, which was therefore not exact — the cause of what looked wrong. This decides only
+      // which requirement an established failure is reported under, never whether there is one;
+      // when an answer was missing, the probe gives it up to LATE_PROBE_MS to turn up.
+      const missing = verdict.failure.actual === 'no answer by settle';
+      const until = Date.now() + (missing ? LATE_PROBE_MS : 0);
+      let late: Reply[] = [];
+      for (let tries = 0; late.length === 0 && (tries < 3 || Date.now() < until); tries++) {
+        if (tries >= 3) await new Promise((resolve) => setTimeout(resolve, 5));
+        late = (await this.session.settle()).replies.filter((r) => r.type === 'result' || r.type === 'event' || r.type === 'done');
+      }
+      if (late.length > 0) {
+        this.lines.push(`another settle, with nothing sent, brought ${late.length} more answer(s): the first settle was answered too early`);
+        this.fail(index, ['CLOCK-SETTLE-EXACT', ...verdict.failure.reqs.filter((r) => r !== 'CLOCK-SETTLE-EXACT')], verdict.failure.expected, `${verdict.failure.actual} (and an answer after settle)`);
+      }
       // A wrong answer often comes from a corrupted state: when the implementation's own
       // inspection now breaks an invariant, that is the requirement to report first.
       const view = await this.session.inspect();
@@ -707,7 +725,8 @@ export function diffInspections(model: Inspection, actual: Inspection, context: 
   if (JSON.stringify(mo) !== JSON.stringify(ao)) {
     const extra = ao.filter((o) => !mo.includes(o));
     const missing = mo.filter((o) => !ao.includes(o));
-    const reqs = extra.length > 0 ? ['FAULT-NO-LEAK', 'CBT-FREE-ON-CLOSE'] : ['CBT-ALLOC-ON-REQUEST'];
+    const failedRole = extra.some((o) => context.roles?.get(o.slice(0, o.lastIndexOf(':'))) === 'failed');
+    const reqs = failedRole ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK'] : extra.length > 0 ? ['FAULT-NO-LEAK', 'CBT-FREE-ON-CLOSE'] : ['CBT-ALLOC-ON-REQUEST'];
     return {
       text: `control block owners differ: model [${mo.join(', ')}], implementation [${ao.join(', ')}]`,
       reqs,
@@ -745,7 +764,7 @@ export function diffInspections(model: Inspection, actual: Inspection, context: 
         // (a socket's `block` is a slot number: the implementation's own, never compared)
         if (canonical(ms[field]) === canonical(as[field])) continue;
         const reqs =
-          field === 'peer' && ms.peer === null && as.family === 'dss'
+          (field === 'peer' && ms.peer === null && as.family === 'dss') || (field === 'local' && ms.local === null && ms.family === 'dss')
             ? ['DSS-SOCKET-UNBOUND']
             : field === 'rx' || field === 'inflight'
               ? ['DATA-PREFIX-IN-ORDER', 'WIRE-INSPECT-MATCHES']

@@ -49,9 +49,11 @@ export class Session {
   }
 
   async reset(config: WorldConfig): Promise<void> {
+    await this.request({ type: 'reset', id: this.driver.nextId(), config }, 'ack');
+    // Answers to the previous run's calls may arrive until reset's ack (PROTOCOL.md §reset): none belongs to the new run.
     this.replies = [];
     this.sentAsync.clear();
-    await this.request({ type: 'reset', id: this.driver.nextId(), config }, 'ack');
+    this.refused = null;
   }
 
   /** Sends one call; its answer arrives by the next settle (or later, if it blocks). */

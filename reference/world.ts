@@ -827,7 +827,7 @@ function crosstalk(state: State, conn: Conn, got: string): boolean {
 function doGetsockname(state: State, ctx: Ctx, key: string, proc: string, fd: number): Outcome {
   const sock = sockOf(state, proc, fd);
   if (!sock) return badFd(ctx, key, proc, fd);
-  const reqs = sock.family === 'net' ? ['NET-GETSOCKNAME'] : sock.local ? ['DSS-GETSOCKNAME'] : ['DSS-GETSOCKNAME', 'DSS-SOCKET-UNBOUND'];
+  const reqs = sock.family === 'net' ? ['NET-GETSOCKNAME'] : sock.local ? ['DSS-GETSOCKNAME'] : ['DSS-SOCKET-UNBOUND', 'DSS-GETSOCKNAME'];
   return expectExactly(ctx, key, { value: { local: sock.local } }, reqs, sock.local ? 'its local address' : 'the socket is unbound');
 }
 

@@ -161,7 +161,7 @@ async function driverOverhead(checks: Record<string, { messagesPerS: number }> |
 // ── 3. a full check beside plain asyncModelRun ───────────────────────────
 
 async function versusAsyncModelRun(): Promise<void> {
-  console.log('\n3. In-process steps/s: a full check beside fast-check\'s asyncModelRun over the same command sequences');
+  console.log(`\n3. In-process steps/s: a full check beside fast-check's asyncModelRun over the same command sequences (medians of ${quick ? 1 : 3} alternating rounds)`);
   const properties = PROPERTIES.filter((p) => ['net-calls', 'dss-calls', 'streams', 'cbt-allocation'].includes(p.id));
   const samples = properties.flatMap((p) => fc.sample(fc.tuple(p.world, p.plan), { seed: 5, numRuns: quick ? 15 : 60 }));
   const driver = createDriver({ kind: 'factory', factory: createReferenceImplementation });
@@ -170,56 +170,75 @@ async function versusAsyncModelRun(): Promise<void> {
   // Ours: plan resolution, the epoch search, inspections, frontier — everything a check does.
   const recorded: { world: WorldConfig; commands: Command[] }[] = [];
   let ourSteps = 0;
-  let started = performance.now();
-  for (const [world, plan] of samples) {
-    const run = new Run(session, world, {});
-    await run.reset();
-    await executePlan(run, plan);
-    ourSteps += run.commands.length;
-    recorded.push({ world, commands: [...run.commands] });
-  }
-  const ours = ourSteps / ((performance.now() - started) / 1000);
+  const oursRound = async (): Promise<number> => {
+    let steps = 0;
+    recorded.length = 0;
+    const started = performance.now();
+    for (const [world, plan] of samples) {
+      const run = new Run(session, world, {});
+      await run.reset();
+      await executePlan(run, plan);
+      steps += run.commands.length;
+      recorded.push({ world, commands: [...run.commands] });
+    }
+    ourSteps = steps;
+    return steps / ((performance.now() - started) / 1000);
+  };
 
   // Plain: the same commands as fast-check AsyncCommands; each sends its request, settles, and
   // steps the model once with the answers (calls of a batch in issue order: no search).
   let plainSteps = 0;
-  started = performance.now();
-  for (const { world, commands } of recorded) {
-    await session.reset(world);
-    const model: { state: State } = { state: initialState(world) };
-    const asyncCommands = commands
-      .filter((c) => c.type !== 'handshake')
-      .map(
-        (c): fc.AsyncCommand<{ state: State }, Session> => ({
-          check: () => true,
-          run: async (m, s) => {
-            const actions: Action[] = [];
-            if (c.type === 'call') actions.push({ type: 'call', id: s.call(c.process, c.call), process: c.process, call: c.call });
-            else if (c.type === 'batch') {
-              const ids = await s.batch(c.calls);
-              c.calls.forEach((call, i) => actions.push({ type: 'call', id: ids[i]!, process: call.process, call: call.call }));
-            } else if (c.type === 'tick') {
-              await s.tick(1);
-              actions.push({ type: 'tick' });
-            } else if (c.type === 'fault') {
-              await s.fault(c.fault);
-              actions.push({ type: 'fault', fault: c.fault });
-            }
-            const settled = await s.settle();
-            const answers = new Map<string, Outcome>();
-            for (const r of settled.replies as Reply[]) if (r.type === 'result') answers.set(String(r.id), r.outcome);
-            for (const action of actions) {
-              const result = step(m.state, action, { observed: (key) => answers.get(key) });
-              if (result.kind === 'ok') m.state = settle(result.state, (key) => answers.get(key)).state;
-            }
-            plainSteps += 1;
-          },
-          toString: () => c.type,
-        }),
-      );
-    await fc.asyncModelRun(() => ({ model, real: session }), asyncCommands);
+  const plainRound = async (): Promise<number> => {
+    let steps = 0;
+    const started = performance.now();
+    for (const { world, commands } of recorded) {
+      await session.reset(world);
+      const model: { state: State } = { state: initialState(world) };
+      const asyncCommands = commands
+        .filter((c) => c.type !== 'handshake')
+        .map(
+          (c): fc.AsyncCommand<{ state: State }, Session> => ({
+            check: () => true,
+            run: async (m, s) => {
+              const actions: Action[] = [];
+              if (c.type === 'call') actions.push({ type: 'call', id: s.call(c.process, c.call), process: c.process, call: c.call });
+              else if (c.type === 'batch') {
+                const ids = await s.batch(c.calls);
+                c.calls.forEach((call, i) => actions.push({ type: 'call', id: ids[i]!, process: call.process, call: call.call }));
+              } else if (c.type === 'tick') {
+                await s.tick(1);
+                actions.push({ type: 'tick' });
+              } else if (c.type === 'fault') {
+                await s.fault(c.fault);
+                actions.push({ type: 'fault', fault: c.fault });
+              }
+              const settled = await s.settle();
+              const answers = new Map<string, Outcome>();
+              for (const r of settled.replies as Reply[]) if (r.type === 'result') answers.set(String(r.id), r.outcome);
+              for (const action of actions) {
+                const result = step(m.state, action, { observed: (key) => answers.get(key) });
+                if (result.kind === 'ok') m.state = settle(result.state, (key) => answers.get(key)).state;
+              }
+              steps += 1;
+            },
+            toString: () => c.type,
+          }),
+        );
+      await fc.asyncModelRun(() => ({ model, real: session }), asyncCommands);
+    }
+    plainSteps = steps;
+    return steps / ((performance.now() - started) / 1000);
+  };
+
+  // Alternating rounds, medians: neither side gets the other's warm JIT for free.
+  const oursRates: number[] = [];
+  const plainRates: number[] = [];
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
+    oursRates.push(await oursRound());
+    plainRates.push(await plainRound());
   }
-  const plain = plainSteps / ((performance.now() - started) / 1000);
+  const ours = median(oursRates);
+  const plain = median(plainRates);
   await driver.stop();
   table([
     ['', 'steps', 'steps/s', 'plain ÷ ours', 'target'],

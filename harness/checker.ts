@@ -94,6 +94,9 @@ export interface CheckerLimits {
 
 export const DEFAULT_LIMITS: CheckerLimits = { maxStates: 64, maxNodes: 200_000 };
 
+/** Nodes an epoch's search visits before it starts remembering the states it has seen. */
+const MEMO_AFTER_NODES = 16;
+
 export class CheckerGaveUp extends Error {
   constructor(readonly nodes: number, why = `after ${nodes} search nodes: the epoch has too many possible orders`) {
     super(`the checker gave up ${why}`);
@@ -304,7 +307,8 @@ function searchEpoch(frontier: readonly State[], input: EpochInput, observed: Ob
     if (solutions.length > limits.maxStates) return;
     nodes += 1;
     if (nodes > limits.maxNodes) throw new CheckerGaveUp(nodes);
-    if (node.branched) {
+    // Memoising visited states prunes searches that blow up; a small one is cheaper without it.
+    if (node.branched && nodes > MEMO_AFTER_NODES) {
       const memo = `${fingerprint(node.state)}|${node.firstDone}|${node.issued.join()}|${[...node.consumed].sort().join()}|${[...node.cursors].join(';')}`;
       if (seen.has(memo)) return;
       seen.add(memo);

@@ -135,7 +135,7 @@ function applyAction(state: State, ctx: Ctx, action: Action): void {
       const run = state.roles[String(action.hs)];
       if (!run || !run.held) throw new Illegal(`handshake ${action.hs} is not held`);
       run.held = false;
-      run.passed.push(run.label!);
+      run.passed = [...run.passed, run.label!];
       run.labelSince = state.now;
       return;
     }
@@ -184,7 +184,7 @@ function completeCall(state: State, ctx: Ctx, key: string): void {
 function track(run: RoleRun, op: Op, outcome: Outcome): void {
   if (!('value' in outcome)) return;
   const value = outcome.value as { fd?: number };
-  if ((op.op === 'socket' || op.op === 'accept') && value.fd !== undefined) run.opened.push(value.fd);
+  if ((op.op === 'socket' || op.op === 'accept') && value.fd !== undefined) run.opened = [...run.opened, value.fd];
   if (op.op === 'close') run.opened = run.opened.filter((fd) => fd !== op.fd);
 }
 

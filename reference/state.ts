@@ -30,8 +30,8 @@ export interface Sock {
   peer: Address | null;
   /** Listeners: queue bound, queued connection ids, and connects held while the queue is full. */
   backlog: number;
-  queue: number[];
-  held: string[];
+  queue: readonly number[];
+  held: readonly string[];
   conn: number | null;
   side: 0 | 1;
   /** Orphaned: its process crashed; the storage system keeps it until recover. */
@@ -127,14 +127,14 @@ export interface RoleRun {
   label: string | null;
   labelSince: number;
   /** Labels already held and resumed. */
-  passed: string[];
+  passed: readonly string[];
   held: boolean;
   retryAt: number;
   /** Number of calls made: role call keys are "<id>.<seq>". */
   seq: number;
   pendingKey: string | null;
   /** Descriptors the role opened and has not closed. */
-  opened: number[];
+  opened: readonly number[];
   failure: { label: string; error: ErrorCode; reqs: readonly string[]; why: string; cleanup: boolean } | null;
   finished: boolean;
 }
@@ -172,16 +172,16 @@ export function linkKey(a: string, b: string): string {
  * A copy of a state that a step may edit freely. It runs once per model step,
  * so it copies by structure: every object a step edits in place (sockets,
  * connection ends, pending calls, role runs, flights, the table) is copied;
- * what steps only ever replace — addresses, ops, decided results, configs —
- * is shared.
+ * what steps only ever replace — addresses, ops, decided results, configs,
+ * and the readonly lists (a listener's queue and held connects, a role's
+ * passed steps and opened descriptors) — is shared.
  */
 export function clone(state: State): State {
   const procs: Record<string, ProcState> = {};
   for (const key in state.procs) procs[key] = { ...state.procs[key]! };
   const socks: Record<string, Sock> = {};
   for (const key in state.socks) {
-    const sock = state.socks[key]!;
-    socks[key] = { ...sock, queue: sock.queue.slice(), held: sock.held.slice() };
+    socks[key] = { ...state.socks[key]! };
   }
   const conns: Record<string, Conn> = {};
   for (const key in state.conns) {
@@ -193,7 +193,7 @@ export function clone(state: State): State {
   const roles: Record<string, RoleRun> = {};
   for (const key in state.roles) {
     const run = state.roles[key]!;
-    roles[key] = { ...run, vars: { ...run.vars }, passed: run.passed.slice(), opened: run.opened.slice() };
+    roles[key] = { ...run, vars: { ...run.vars } };
   }
   return {
     config: state.config,

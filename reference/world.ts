@@ -334,8 +334,7 @@ function admitOrHold(state: State, ctx: Ctx, listener: Sock, key: string): void 
     ctx.touch(['NET-CONNECT-QUEUE-FULL', 'NET-LISTEN-QUEUE']);
     // Held connects are a set: which one is admitted when room frees is open (admitHeld), so
     // the order they arrived in is not part of the state.
-    listener.held.push(key);
-    listener.held.sort();
+    listener.held = [...listener.held, key].sort();
   }
 }
 
@@ -353,7 +352,7 @@ function admitConnection(state: State, ctx: Ctx, listener: Sock, key: string): v
     ends: [newEnd(sock.proc, sock.fd, sock.local!), newEnd(listener.proc, null, listener.local!)],
   };
   state.conns[id] = conn;
-  listener.queue.push(id);
+  listener.queue = [...listener.queue, id];
   sock.state = 'connected';
   sock.conn = id;
   sock.side = 0;
@@ -372,7 +371,9 @@ function admitHeld(state: State, ctx: Ctx, listener: Sock): void {
     if (queued > listener.backlog) return;
     if (queued === listener.backlog && ctx.pick(2) !== 0) return;
     // Any held connect may be the one admitted (a real stack admits whichever retries first).
-    const [key] = listener.held.splice(ctx.pick(listener.held.length), 1);
+    const at = ctx.pick(listener.held.length);
+    const key = listener.held[at];
+    listener.held = listener.held.filter((_, i) => i !== at);
     if (key && state.pending[key] && !state.pending[key]!.result) admitConnection(state, ctx, listener, key);
   }
 }
@@ -754,7 +755,7 @@ function doAccept(state: State, ctx: Ctx, key: string, proc: string, fd: number)
   if (value && !sameAddress(value.peer as Address, peer)) {
     throw new Violation([acceptReq], `peer ${describeAddress(peer)} (the oldest queued connection)`, `peer ${describeAddress(value.peer as Address)}`, key);
   }
-  sock.queue.shift();
+  sock.queue = sock.queue.slice(1);
   conn.ends[1].fd = newFd;
   state.socks[sockKey(proc, newFd)] = {
     proc,

@@ -11,6 +11,7 @@
  *  4. Handshakes/s against serve-reference and native.
  *  5. For every mutant: median time to catch (find + shrink) over 10 seeds, and the shrunk length.
  *  6. No false positives: the reference (in-process and served) and native over 20 seeds.
+ *  7. Every mutant against `dualsock check` at default settings (seed 1): caught, and by which properties.
  *
  * Flags: --quick (fewer rounds), --only <section number>.
  */
@@ -290,19 +291,28 @@ interface MutantInfo {
   readonly kind: string;
 }
 
-async function mutants(): Promise<void> {
+const MUTANTS_ROOT = 'fixtures/mutants';
 
-  const root = 'fixtures/mutants';
-  const names = readdirSync(root).filter((n) => existsSync(join(root, n, 'mutant.json'))).sort();
+/** Every mutant folder with its mutant.json and how to start it. */
+function mutantList(): { name: string; info: MutantInfo; impl: ImplementationSpec }[] {
+  return readdirSync(MUTANTS_ROOT)
+    .filter((n) => existsSync(join(MUTANTS_ROOT, n, 'mutant.json')))
+    .sort()
+    .map((name) => {
+      const info = JSON.parse(readFileSync(join(MUTANTS_ROOT, name, 'mutant.json'), 'utf8')) as MutantInfo;
+      const impl: ImplementationSpec =
+        info.kind === 'native-patch'
+          ? { kind: 'command', argv: ['node', '--import', 'tsx', 'fixtures/implementations/native/main.ts', '--patch', join(MUTANTS_ROOT, name, 'patch.ts')] }
+          : { kind: 'module', path: join(MUTANTS_ROOT, name, 'index.ts') };
+      return { name, info, impl };
+    });
+}
+
+async function mutants(): Promise<void> {
   const rows: (string | number)[][] = [['mutant', 'requirement', 'kind', 'caught', 'median s', 'max s', 'median steps', 'shortest', 'right requirement']];
   const seeds = quick ? [1, 2, 3] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   console.log(`\n5. Mutants: median time to catch (find + shrink) over ${seeds.length} seeds (200 runs each), shrunk length`);
-  for (const name of names) {
-    const info = JSON.parse(readFileSync(join(root, name, 'mutant.json'), 'utf8')) as MutantInfo;
-    const impl: ImplementationSpec =
-      info.kind === 'native-patch'
-        ? { kind: 'command', argv: ['node', '--import', 'tsx', 'fixtures/implementations/native/main.ts', '--patch', join(root, name, 'patch.ts')] }
-        : { kind: 'module', path: join(root, name, 'index.ts') };
+  for (const { name, info, impl } of mutantList()) {
     const times: number[] = [];
     const lengths: number[] = [];
     let caught = 0;
@@ -358,6 +368,25 @@ async function noFalsePositives(): Promise<void> {
   table(rows);
 }
 
+// ── 7. mutants at default settings ───────────────────────────────────────
+
+/** `dualsock check --impl <mutant> --seed 1` and nothing else: every property, default runs and budget. */
+async function mutantsAtDefaults(): Promise<void> {
+  console.log('\n7. Mutants at default settings (every property, default runs and budget, seed 1)');
+  const rows: (string | number)[][] = [['mutant', 'requirement', 'exit', 'seconds', 'properties failing', 'named by']];
+  let right = 0;
+  const list = mutantList();
+  for (const { name, info, impl } of list) {
+    const started = performance.now();
+    const summary = await check({ impl, seed: 1, only: [], strict: false, expectedFailures: [], reports: [], timeoutMs: 20_000, outDir: tmp }, silent);
+    const naming = summary.failures.filter((f) => f.counterexample.violated[0] === info.requirement).map((f) => f.property);
+    if (naming.length > 0) right += 1;
+    rows.push([name, info.requirement, summary.exitCode, fmt((performance.now() - started) / 1000, 1), summary.failures.length, naming.length > 0 ? naming.join(',') : 'none']);
+  }
+  table(rows, true);
+  console.log(`  ${right} of ${list.length} mutants caught under their requirement by at least one property`);
+}
+
 async function main(): Promise<void> {
   console.log(`dualsock bench — node ${process.version}, ${new Date().toISOString()}${quick ? ' (quick)' : ''}`);
   let checks: Awaited<ReturnType<typeof fullChecks>> | null = null;
@@ -367,6 +396,7 @@ async function main(): Promise<void> {
   if (only === null || only === 4) await handshakesPerSecond();
   if (only === null || only === 5) await mutants();
   if (only === null || only === 6) await noFalsePositives();
+  if (only === null || only === 7) await mutantsAtDefaults();
 }
 
 await main();

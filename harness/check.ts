@@ -486,6 +486,11 @@ async function shrinkCommands(session: Session, failing: { run: Run; world: Worl
   return best;
 }
 
+/** "1 step", "3 steps". */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function describeFailure(property: Property | { id: string }, c: Counterexample, file: string, shrinks?: number): string {
   const req = requirement(c.violated[0]!);
   const others = c.violated.slice(1).filter((r) => r !== req.id);
@@ -496,7 +501,7 @@ export function describeFailure(property: Property | { id: string }, c: Countere
     `  expected: ${c.expected}`,
     `  actual:   ${c.actual}`,
     others.length ? `  related:  ${others.join(', ')}` : '',
-    `  counterexample (${c.steps.length} steps${shrinks !== undefined ? `, shrunk ${shrinks} times` : ''}), world: ${worldLine(c.world)}`,
+    `  counterexample (${plural(c.steps.length, 'step')}${shrinks !== undefined ? `, shrunk ${plural(shrinks, 'time')}` : ''}), world: ${worldLine(c.world)}`,
     traceText(c.trace),
     `  saved:     ${file}`,
     `  replay:    ${c.replay}`,

@@ -183,6 +183,26 @@ describe('values the spec leaves open are matched by adopting the implementation
   });
 
   test.each([
+    { family: 'dss' as const, fd: 1024, op: 'getsockname' as const },
+    { family: 'net' as const, fd: 3, op: 'close' as const },
+  ])('DISPATCH-BY-VALUE: EBADF for $family descriptor $fd, open in the model, means the call was routed to the wrong table', ({ family, fd, op }) => {
+    const start = world(config(), [['S', { op: 'socket', family }]]);
+    const call: Op = op === 'close' ? { op: 'close', fd } : { op: 'getsockname', fd };
+    const verdict = checkEpoch([start], calls([1, 'S', call]), observed([[1, { error: 'EBADF' }]]));
+    expect(verdict.ok).toBe(false);
+    if (!verdict.ok) expect(verdict.failure.reqs[0]).toBe('DISPATCH-BY-VALUE');
+  });
+
+  test('DISPATCH-EBADF, not DISPATCH-BY-VALUE: a descriptor the model has not open is answered EBADF by rule, and a value for it is the violation', () => {
+    const start = world(config(), [['S', { op: 'socket', family: 'dss' }]]);
+    const right = checkEpoch([start], calls([1, 'S', { op: 'getsockname', fd: 1025 }]), observed([[1, { error: 'EBADF' }]]));
+    expect(right.ok).toBe(true);
+    const wrong = checkEpoch([start], calls([2, 'S', { op: 'getsockname', fd: 1025 }]), observed([[2, { value: { local: null } }]]));
+    expect(wrong.ok).toBe(false);
+    if (!wrong.ok) expect(wrong.failure.reqs[0]).not.toBe('DISPATCH-BY-VALUE');
+  });
+
+  test.each([
     { port: 40003, ok: true },
     { port: 40007, ok: true },
     { port: 40008, ok: false },

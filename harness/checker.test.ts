@@ -8,6 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { type Action, type State, initialState, settle, step } from '../reference/index.ts';
+import { stateAfter } from '../reference/testing/sim.ts';
 import { DEFAULT_CONFIG, type WorldConfig } from '../spec/config.ts';
 import type { Op, Outcome } from '../spec/messages.ts';
 import { type EpochInput, type Observed, type RoleMessage, checkEpoch } from './checker.ts';
@@ -15,16 +16,7 @@ import { type EpochInput, type Observed, type RoleMessage, checkEpoch } from './
 const hex = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
 
 /** A world built by running calls through the model (canonical answers). */
-function world(config: WorldConfig, calls: readonly [string, Op][]): State {
-  let state = initialState(config);
-  let id = 1000;
-  for (const [process, call] of calls) {
-    const result = step(state, { type: 'call', id: id++, process, call });
-    if (result.kind !== 'ok') throw new Error(`setup: ${JSON.stringify(result)}`);
-    state = settle(result.state).state;
-  }
-  return state;
-}
+const world = stateAfter;
 
 function calls(...list: [number, string, Op][]): EpochInput {
   return { first: [], issues: list.map(([id, process, call]): Action => ({ type: 'call', id, process, call })) };

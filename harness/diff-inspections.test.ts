@@ -4,20 +4,14 @@
  * bound, a failed role that kept what it opened), not at a symptom.
  */
 import { describe, expect, test } from 'vitest';
-import { initialState, inspect, settle, step } from '../reference/index.ts';
+import { inspect } from '../reference/index.ts';
+import { stateAfter } from '../reference/testing/sim.ts';
 import { DEFAULT_CONFIG } from '../spec/config.ts';
 import type { Inspection, Op } from '../spec/messages.ts';
 import { diffInspections } from './runner.ts';
 
 function modelAfter(calls: readonly [string, Op][]): Inspection {
-  let state = initialState(DEFAULT_CONFIG);
-  let id = 1;
-  for (const [process, call] of calls) {
-    const result = step(state, { type: 'call', id: id++, process, call });
-    if (result.kind !== 'ok') throw new Error(`setup: ${JSON.stringify(result)}`);
-    state = settle(result.state).state;
-  }
-  return inspect(state);
+  return inspect(stateAfter(DEFAULT_CONFIG, calls));
 }
 
 /** The inspection with one socket of one process changed. */

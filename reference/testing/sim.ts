@@ -41,6 +41,21 @@ export function configWith(patch: Partial<WorldConfig>): WorldConfig {
   return { ...CONFIG, ...patch };
 }
 
+/**
+ * The state after running calls one at a time through the model, each settled before the next
+ * (the canonical answers); for tests that start an epoch from a built-up world.
+ */
+export function stateAfter(config: WorldConfig, calls: readonly (readonly [string, Op])[]): State {
+  let state = initialState(config);
+  let id = 1000;
+  for (const [process, call] of calls) {
+    const result = step(state, { type: 'call', id: id++, process, call });
+    if (result.kind !== 'ok') throw new Error(`setup: ${process}:${call.op} refused: ${JSON.stringify(result)}`);
+    state = settle(result.state).state;
+  }
+  return state;
+}
+
 export const hex = bytesToHex;
 export const ok = (value: Record<string, unknown>): Outcome => ({ value }) as Outcome;
 export const fail = (error: Extract<Outcome, { error: unknown }>['error']): Outcome => ({ error });

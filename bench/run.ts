@@ -17,7 +17,7 @@
  */
 import fc from 'fast-check';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../harness/check.ts';
@@ -31,6 +31,7 @@ import { createReferenceImplementation } from '../harness/reference-implementati
 import { PROPERTIES } from '../properties/index.ts';
 import { type Action, type State, initialState, settle, step } from '../reference/index.ts';
 import { DEFAULT_CONFIG, type WorldConfig } from '../spec/config.ts';
+import { implOf, listMutants, namesMutant } from '../fixtures/mutants/catalogue.ts';
 import type { Outcome, Reply } from '../spec/messages.ts';
 
 const args = process.argv.slice(2);
@@ -284,37 +285,13 @@ async function handshakesPerSecond(): Promise<void> {
 
 // ── 5. mutants: time to catch ────────────────────────────────────────────
 
-interface MutantInfo {
-  readonly requirement: string;
-  /** Other requirements the same bug breaks (see fixtures/mutants/README.md). */
-  readonly also?: readonly string[];
-  readonly property: string;
-  readonly shortest: number;
-  readonly kind: string;
-}
-
-const MUTANTS_ROOT = 'fixtures/mutants';
-
-/** Every mutant folder with its mutant.json and how to start it. */
-function mutantList(): { name: string; info: MutantInfo; impl: ImplementationSpec }[] {
-  return readdirSync(MUTANTS_ROOT)
-    .filter((n) => existsSync(join(MUTANTS_ROOT, n, 'mutant.json')))
-    .sort()
-    .map((name) => {
-      const info = JSON.parse(readFileSync(join(MUTANTS_ROOT, name, 'mutant.json'), 'utf8')) as MutantInfo;
-      const impl: ImplementationSpec =
-        info.kind === 'native-patch'
-          ? { kind: 'command', argv: ['node', '--import', 'tsx', 'fixtures/implementations/native/main.ts', '--patch', join(MUTANTS_ROOT, name, 'patch.ts')] }
-          : { kind: 'module', path: join(MUTANTS_ROOT, name, 'index.ts') };
-      return { name, info, impl };
-    });
-}
-
 async function mutants(): Promise<void> {
   const rows: (string | number)[][] = [['mutant', 'requirement', 'kind', 'caught', 'median s', 'max s', 'median steps', 'shortest', 'right requirement']];
   const seeds = quick ? [1, 2, 3] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   console.log(`\n5. Mutants: median time to catch (find + shrink) over ${seeds.length} seeds (200 runs each), shrunk length`);
-  for (const { name, info, impl } of mutantList()) {
+  for (const info of listMutants()) {
+    const { name } = info;
+    const impl = implOf(info);
     const times: number[] = [];
     const lengths: number[] = [];
     let caught = 0;
@@ -332,7 +309,7 @@ async function mutants(): Promise<void> {
       times.push((performance.now() - started) / 1000);
       lengths.push(failure.counterexample.steps.length);
       const named = failure.counterexample.violated[0]!;
-      if (named === info.requirement || info.also?.includes(named)) right += 1;
+      if (namesMutant(info, named)) right += 1;
       else others.set(named, (others.get(named) ?? 0) + 1);
     }
     const elsewhere = [...others].map(([req, n]) => `${n}× ${req}`).join(', ');
@@ -377,13 +354,14 @@ async function mutantsAtDefaults(): Promise<void> {
   console.log('\n7. Mutants at default settings (every property, default runs and budget, seed 1)');
   const rows: (string | number)[][] = [['mutant', 'requirement', 'exit', 'seconds', 'properties failing', 'named by']];
   let right = 0;
-  const list = mutantList();
-  for (const { name, info, impl } of list) {
+  const list = listMutants();
+  for (const info of list) {
+    const impl = implOf(info);
     const started = performance.now();
     const summary = await check({ impl, seed: 1, only: [], strict: false, expectedFailures: [], reports: [], timeoutMs: 20_000, outDir: tmp }, silent);
-    const naming = summary.failures.filter((f) => [info.requirement, ...(info.also ?? [])].includes(f.counterexample.violated[0]!)).map((f) => f.property);
+    const naming = summary.failures.filter((f) => namesMutant(info, f.counterexample.violated[0])).map((f) => f.property);
     if (naming.length > 0) right += 1;
-    rows.push([name, info.requirement, summary.exitCode, fmt((performance.now() - started) / 1000, 1), summary.failures.length, naming.length > 0 ? naming.join(',') : 'none']);
+    rows.push([info.name, info.requirement, summary.exitCode, fmt((performance.now() - started) / 1000, 1), summary.failures.length, naming.length > 0 ? naming.join(',') : 'none']);
   }
   table(rows, true);
   console.log(`  ${right} of ${list.length} mutants caught under their requirement by at least one property`);

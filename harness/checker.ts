@@ -28,6 +28,7 @@ import {
   enabledActions,
   fingerprint,
   pendingIds,
+  sockKey,
   step,
 } from '../reference/index.ts';
 import { deepEqual } from '../reference/equal.ts';
@@ -143,8 +144,10 @@ function whose(state: State, action: Action, key: string | null): string {
  */
 function misrouted(state: State, action: Action, violation: { reqs: readonly string[]; actual: string; key: string | null }): readonly string[] {
   if (violation.actual !== 'EBADF') return violation.reqs;
-  const call = action.type === 'call' ? { proc: action.process, op: action.call } : violation.key ? state.pending[violation.key] && { proc: state.pending[violation.key]!.proc, op: state.pending[violation.key]!.op } : undefined;
-  if (!call || !('fd' in call.op) || !state.socks[`${call.proc}:${call.op.fd}`]) return violation.reqs;
+  // The call answered: the one just issued, or a pending one that completed.
+  const pending = violation.key === null ? undefined : state.pending[violation.key];
+  const call = action.type === 'call' ? { proc: action.process, op: action.call } : pending && { proc: pending.proc, op: pending.op };
+  if (!call || !('fd' in call.op) || !state.socks[sockKey(call.proc, call.op.fd)]) return violation.reqs;
   return ['DISPATCH-BY-VALUE', ...violation.reqs.filter((r) => r !== 'DISPATCH-BY-VALUE')];
 }
 

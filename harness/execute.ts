@@ -97,9 +97,8 @@ function* connFault(run: Run, sel: number, kind: 'crash' | 'stg-fail' | 'reset' 
   let victim: { proc: string; fd: number; stg: number | null } | undefined;
   let peer: { proc: string; fd: number } | undefined;
   let undo: Fault | null = null;
-  const capability = kind === 'stg-fail' ? 'stg-fail' : kind;
   yield () => {
-    if (!run.capabilities.faults.includes(capability)) return null;
+    if (!run.capabilities.faults.includes(kind)) return null;
     const idle = new Set(idleProcesses(run.state));
     const ends = Object.values(run.state.socks)
       .filter((s) => s.conn !== null && !s.orphan && idle.has(s.proc))

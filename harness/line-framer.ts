@@ -91,3 +91,28 @@ export class LineFramer {
     this.onOverflow({ bytes, head: head.toString('utf8') });
   }
 }
+
+/**
+ * The other direction: lines written in one turn of the event loop go out in one write (a call
+ * and the settle after it, a result and the settled after it), so a round trip costs one
+ * syscall each way instead of one per line.
+ */
+export class LineWriter {
+  private outgoing: string[] = [];
+
+  constructor(private readonly write: (chunk: string) => void) {}
+
+  /** Queues one line (without its newline). */
+  push(line: string): void {
+    this.outgoing.push(line);
+    if (this.outgoing.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  /** Writes whatever is queued, now. */
+  flush(): void {
+    if (this.outgoing.length === 0) return;
+    const lines = this.outgoing;
+    this.outgoing = [];
+    this.write(lines.join('\n') + '\n');
+  }
+}

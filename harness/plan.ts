@@ -126,6 +126,10 @@ interface SockInfo {
 
 const pick = <T>(list: readonly T[], sel: number): T | undefined => (list.length === 0 ? undefined : list[Math.abs(sel) % list.length]);
 
+/** Mostly from `preferred` (the interesting ones), one selector in eight from `all`, so the rest stay reachable. */
+const pickPreferring = <T>(preferred: readonly T[], all: readonly T[], sel: number): T | undefined =>
+  preferred.length > 0 && sel % 8 !== 7 ? pick(preferred, sel) : pick(all, sel);
+
 function idleProcesses(state: State): string[] {
   return allProcesses(state.config).filter((p) => state.procs[p]!.alive && state.procs[p]!.busy === null);
 }
@@ -283,7 +287,7 @@ export function resolveFault(state: State, plan: FaultPlan, capabilities: Capabi
       if (dead.length > 0) return { kind: 'recover', process: dead[0]! };
       // A crash matters most to a process with connections (its peers see the teardown).
       const connected = allProcesses(config).filter((p) => Object.values(state.socks).some((s) => s.proc === p && s.conn !== null));
-      const process = connected.length > 0 && plan.p % 8 !== 7 ? pick(connected, plan.p) : pick(allProcesses(config), plan.p);
+      const process = pickPreferring(connected, allProcesses(config), plan.p);
       return process ? { kind: 'crash', process } : null;
     }
     case 'partition': {
@@ -309,7 +313,7 @@ export function resolveFault(state: State, plan: FaultPlan, capabilities: Capabi
       if (!has('stg-fail')) return null;
       // An STG carrying connections is the interesting one to fail.
       const busy = config.stgs.filter((g) => Object.values(state.conns).some((c) => c.stg === g.id));
-      return { kind: 'stg-fail', stg: (busy.length > 0 && plan.g % 8 !== 7 ? pick(busy, plan.g) : pick(config.stgs, plan.g))!.id };
+      return { kind: 'stg-fail', stg: pickPreferring(busy, config.stgs, plan.g)!.id };
     }
     case 'stg-repair': {
       const stg = state.failedStgs[0];

@@ -7,19 +7,25 @@
  * so `settle` only has to list what is still blocked. It must always pass.
  */
 import type { Implementation } from './driver.ts';
-import { FAULT_CAPABILITY_NAMES, PROTOCOL_VERSION, Role, type Reply, type Request } from '../spec/messages.ts';
+import { type Capabilities, FAULT_CAPABILITY_NAMES, PROTOCOL_VERSION, Role, type Reply, type Request } from '../spec/messages.ts';
 import { type Action, type Emission, type State, initialState, inspect, pendingIds, settle, step } from '../reference/index.ts';
+
+/** Everything the protocol lets an implementation declare: both families, every role, every fault. */
+export const FULL_CAPABILITIES: Capabilities = { families: ['net', 'dss'], handshakes: [...Role.options], faults: [...FAULT_CAPABILITY_NAMES] };
+
+/** The wire reply that carries what the model emitted: a call's result, a role's event, hold or end. */
+export function replyOf(e: Emission): Reply {
+  if (e.type === 'result') return { type: 'result', id: e.id, outcome: e.outcome };
+  if (e.type === 'event') return { type: 'event', id: e.id, label: e.label, call: e.op, outcome: e.outcome };
+  if (e.type === 'held') return { type: 'held', id: e.id, label: e.label };
+  return { type: 'done', id: e.id, outcome: e.outcome };
+}
 
 export function createReferenceImplementation(): Implementation {
   let state: State | null = null;
 
   const emit = (emissions: readonly Emission[], reply: (message: Reply) => void): void => {
-    for (const e of emissions) {
-      if (e.type === 'result') reply({ type: 'result', id: e.id, outcome: e.outcome });
-      else if (e.type === 'event') reply({ type: 'event', id: e.id, label: e.label, call: e.op, outcome: e.outcome });
-      else if (e.type === 'held') reply({ type: 'held', id: e.id, label: e.label });
-      else reply({ type: 'done', id: e.id, outcome: e.outcome });
-    }
+    for (const e of emissions) reply(replyOf(e));
   };
 
   /** Apply one action and run to quiescence; an impossible request is answered with bad-request. */
@@ -50,7 +56,7 @@ export function createReferenceImplementation(): Implementation {
             id: request.id,
             version: PROTOCOL_VERSION,
             name: 'dualsock-reference',
-            capabilities: { families: ['net', 'dss'], handshakes: [...Role.options], faults: [...FAULT_CAPABILITY_NAMES] },
+            capabilities: FULL_CAPABILITIES,
           });
           return;
         case 'reset':

@@ -10,7 +10,7 @@
  * tables of reference/roles.ts, faithfully or with one deviation; a role can
  * be held before a step so that a fault lands exactly there.
  */
-import { type Command, type CallCommand, type Scenario, type Deviation, rolesOf } from './plan.ts';
+import { type Command, type CallCommand, type Scenario, type Deviation, idleProcesses, rolesOf } from './plan.ts';
 import { type EpochInput, type Observed, type RoleMessage, type CheckerLimits, DEFAULT_LIMITS, checkEpoch } from './checker.ts';
 import type { Session } from './session.ts';
 import {
@@ -23,6 +23,7 @@ import {
   type Progress,
   type RoleCtx,
   checkInvariants,
+  describeAddress,
   describeEmission,
   describeFault,
   describeOp,
@@ -30,10 +31,11 @@ import {
   inspect,
   roleNext,
   roleOnOutcome,
+  sockKey,
   step,
   FAULT_REQS,
 } from '../reference/index.ts';
-import type { Address, Fault, HandshakeOutcome, Inspection, Op, Outcome, Reply, Role, RoleParams, SocketView } from '../spec/messages.ts';
+import type { Fault, HandshakeOutcome, Inspection, Op, Outcome, Reply, Role, RoleParams, SocketView } from '../spec/messages.ts';
 import { type WorldConfig, hostOf, stgOf } from '../spec/config.ts';
 import { bytesToHex, hexToBytes, readU32, u32 } from '../spec/bytes.ts';
 import { canonical } from '../reference/equal.ts';
@@ -249,9 +251,9 @@ export class Run {
 
   /** Refuse a command the model cannot take (shrinking by dropping commands can produce one). */
   private validate(command: Command): void {
+    const ready = idleProcesses(this.state);
     const idle = (process: string): void => {
-      const proc = this.state.procs[process];
-      if (!proc || !proc.alive || proc.busy) throw new InvalidCommand(`process ${process} cannot make a call now`);
+      if (!ready.includes(process)) throw new InvalidCommand(`process ${process} cannot make a call now`);
     };
     if (command.type === 'call') idle(command.process);
     if (command.type === 'batch') {
@@ -669,17 +671,13 @@ export function deviate(op: Op, kind: Deviation, config: WorldConfig, stgId: num
  * sockets without their `block`, every list in a fixed order (PROTOCOL.md: list order is free).
  */
 function normalise(view: Inspection): string {
-  const addr = (a: Address | null): string => (a === null ? '-' : 'host' in a ? `${a.host}:${a.port}` : `stg${a.stg}:${a.port}`);
-  const owners = view.cbt.blocks
-    .map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`))
-    .filter(Boolean)
-    .sort();
+  const owners = blockOwners(view);
   const processes = [...view.processes]
     .sort((a, b) => (a.process < b.process ? -1 : a.process > b.process ? 1 : 0))
     .map((p) => {
       const sockets = [...p.sockets]
         .sort((a, b) => a.fd - b.fd)
-        .map((s) => `${s.fd},${s.family},${s.state},${addr(s.local)},${addr(s.peer)},${s.rx},${s.inflight}`);
+        .map((s) => `${s.fd},${s.family},${s.state},${describeAddress(s.local)},${describeAddress(s.peer)},${s.rx},${s.inflight}`);
       return `${p.process}@${p.host}${p.alive ? '' : '(dead)'}[${sockets.join(';')}]`;
     });
   const net = view.ports.net.map((e) => `${e.host}:${e.port}=${e.process}:${e.fd}`).sort();
@@ -694,7 +692,14 @@ interface Difference {
   readonly actual: string;
 }
 
-/** The first difference between the model's inspection and the implementation's, with the requirements it touches. */
+/** Who owns the table's blocks ("P:fd", "#reserved"), sorted: slot numbers are the implementation's own. */
+function blockOwners(view: Inspection): string[] {
+  return view.cbt.blocks
+    .map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`))
+    .filter(Boolean)
+    .sort();
+}
+
 export interface DiffContext {
   /** The model state the inspection came from (for the cause of a reset). */
   readonly state?: State;
@@ -704,10 +709,9 @@ export interface DiffContext {
   readonly roles?: ReadonlyMap<string, 'established' | 'failed'>;
 }
 
-
 /** Why the model's socket is in the state it is in: the requirement an implementation showing another state breaks. */
 function stateCause(view: SocketView, process: string, context: DiffContext): string[] {
-  const sock = context.state?.socks[`${process}:${view.fd}`];
+  const sock = context.state?.socks[sockKey(process, view.fd)];
   const end = sock && sock.conn !== null ? context.state?.conns[sock.conn]?.ends[sock.side] : undefined;
   if (view.state === 'reset' && end?.errReq) return [end.errReq];
   if (view.state === 'eof') return [view.family === 'dss' ? 'DSS-CLOSE-GRACEFUL' : 'DATA-EOF-AFTER-DATA'];
@@ -717,11 +721,20 @@ function stateCause(view: SocketView, process: string, context: DiffContext): st
   return [];
 }
 
+/** The first difference between the model's inspection and the implementation's, with the requirements it touches. */
+/** The requirements a difference in one field of a socket breaks, the likeliest cause first. */
+function fieldCause(field: keyof SocketView, model: SocketView, actual: SocketView, process: string, context: DiffContext): string[] {
+  // An STP socket the model has unbound or unconnected, shown bound or connected (DSS-SOCKET-UNBOUND).
+  if (field === 'local' && model.local === null && model.family === 'dss') return ['DSS-SOCKET-UNBOUND'];
+  if (field === 'peer' && model.peer === null && actual.family === 'dss') return ['DSS-SOCKET-UNBOUND'];
+  if (field === 'rx' || field === 'inflight') return ['DATA-PREFIX-IN-ORDER', 'WIRE-INSPECT-MATCHES'];
+  if (field === 'state') return [...stateCause(model, process, context), 'WIRE-INSPECT-MATCHES'];
+  return ['WIRE-INSPECT-MATCHES'];
+}
+
 export function diffInspections(model: Inspection, actual: Inspection, context: DiffContext = {}): Difference {
-  const owners = (v: Inspection): string[] =>
-    v.cbt.blocks.map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`)).filter(Boolean).sort();
-  const mo = owners(model);
-  const ao = owners(actual);
+  const mo = blockOwners(model);
+  const ao = blockOwners(actual);
   if (JSON.stringify(mo) !== JSON.stringify(ao)) {
     const extra = ao.filter((o) => !mo.includes(o));
     const missing = mo.filter((o) => !ao.includes(o));
@@ -763,14 +776,7 @@ export function diffInspections(model: Inspection, actual: Inspection, context: 
       for (const field of ['state', 'local', 'peer', 'rx', 'inflight', 'family'] as const) {
         // (a socket's `block` is a slot number: the implementation's own, never compared)
         if (canonical(ms[field]) === canonical(as[field])) continue;
-        const reqs =
-          (field === 'peer' && ms.peer === null && as.family === 'dss') || (field === 'local' && ms.local === null && ms.family === 'dss')
-            ? ['DSS-SOCKET-UNBOUND']
-            : field === 'rx' || field === 'inflight'
-              ? ['DATA-PREFIX-IN-ORDER', 'WIRE-INSPECT-MATCHES']
-              : field === 'state'
-                ? [...stateCause(ms, mp.process, context), 'WIRE-INSPECT-MATCHES']
-                : ['WIRE-INSPECT-MATCHES'];
+        const reqs = fieldCause(field, ms, as, mp.process, context);
         return {
           text: `${mp.process}:${fd}.${field}: model ${JSON.stringify(ms[field])}, implementation ${JSON.stringify(as[field])}`,
           reqs,

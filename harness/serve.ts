@@ -12,7 +12,7 @@
  */
 import { MAX_LINE_BYTES, Request } from '../spec/messages.ts';
 import type { Implementation } from './driver.ts';
-import { LineFramer } from './line-framer.ts';
+import { LineFramer, LineWriter } from './line-framer.ts';
 
 export interface ServeStreams {
   readonly input: NodeJS.ReadableStream & { destroy?(): void };
@@ -39,21 +39,12 @@ export function serveOverStdio(implementation: Implementation, streams: ServeStr
         errors.write(`dualsock serve: close failed: ${(error as Error).message}\n`);
       }
       // Resolve only once the last reply (the ack of bye) has left the process.
-      flush();
+      replies.flush();
       output.write('', () => resolve(0));
     };
-    // Replies written in one turn of the event loop (a result and the settled after it) go out in one write.
-    let outgoing: string[] = [];
-    const flush = (): void => {
-      if (outgoing.length === 0) return;
-      const lines = outgoing;
-      outgoing = [];
-      output.write(lines.join('\n') + '\n');
-    };
+    const replies = new LineWriter((chunk) => output.write(chunk));
     const write = (message: unknown): void => {
-      if (finished) return;
-      outgoing.push(JSON.stringify(message));
-      if (outgoing.length === 1) queueMicrotask(flush);
+      if (!finished) replies.push(JSON.stringify(message));
     };
     const onLine = (line: string): void => {
       let raw: unknown;

@@ -28,7 +28,7 @@ import { execa, type ResultPromise } from 'execa';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MAX_LINE_BYTES } from '../spec/messages.ts';
 import { DriverBase, type DriverOptions } from './driver.ts';
-import { LineFramer } from './line-framer.ts';
+import { LineFramer, LineWriter } from './line-framer.ts';
 import { registerGroup, signalGroup, unregisterGroup } from './process-groups.ts';
 import { trimArrived } from './protocol-error.ts';
 import { UsageError } from './usage-error.ts';
@@ -177,19 +177,10 @@ export class SubprocessDriver extends DriverBase {
     });
   }
 
-  /** Lines sent in one turn of the event loop go out in one write: a call and the settle after it cost one syscall, not two. */
-  private outgoing: string[] = [];
+  private readonly requests = new LineWriter((chunk) => this.child?.stdin?.write(chunk));
 
   protected transmit(line: string): void {
-    this.outgoing.push(line);
-    if (this.outgoing.length === 1) queueMicrotask(() => this.flush());
-  }
-
-  private flush(): void {
-    if (this.outgoing.length === 0) return;
-    const lines = this.outgoing;
-    this.outgoing = [];
-    this.child?.stdin?.write(lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n');
+    this.requests.push(line);
   }
 
   protected override onBreak(): void {

@@ -13,7 +13,5 @@ export function canonical(value: unknown): string {
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
-  // Most values compared were built field by field in the same order: the plain form settles it.
-  if (JSON.stringify(a) === JSON.stringify(b)) return true;
   return canonical(a) === canonical(b);
 }

@@ -14,7 +14,7 @@
  * Choices the spec leaves open are settled by the implementation's observed
  * answer (checked against the allowed set) or enumerated by `choices`.
  */
-export { type State, initialState, fingerprint } from './state.ts';
+export { type State, initialState, fingerprint, sockKey } from './state.ts';
 export { type Action, type StepOptions, type StepResult, step, enabledActions, settle, pendingIds, roleCallKey, FAULT_REQS } from './model.ts';
 export { type Emission, Violation, type SoftFinding } from './context.ts';
 export { inspect } from './inspect.ts';

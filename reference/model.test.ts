@@ -148,6 +148,7 @@ describe('small helpers', () => {
     expect(deepEqual({ a: 1 }, { a: '1' })).toBe(false);
     expect(deepEqual([1, 2], [2, 1])).toBe(false);
     expect(deepEqual(null, undefined)).toBe(false);
+    expect(deepEqual([undefined], [null])).toBe(false);
     expect(canonical(undefined)).toBe('undefined');
     expect(canonical({ z: null, a: [true] })).toBe('{"a":[true],"z":null}');
   });

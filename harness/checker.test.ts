@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { type Action, type State, initialState, settle, step } from '../reference/index.ts';
-import { stateAfter } from '../reference/testing/sim.ts';
+import { CONNECTED_PAIR, stateAfter } from '../reference/testing/sim.ts';
 import { DEFAULT_CONFIG, type WorldConfig } from '../spec/config.ts';
 import type { Op, Outcome } from '../spec/messages.ts';
 import { type EpochInput, type Observed, type RoleMessage, checkEpoch } from './checker.ts';
@@ -262,14 +262,7 @@ describe('handshake events', () => {
 
 /** C:3 connected to S:4 (S listened on srv:7000). */
 function connectedPair(): State {
-  return world(config(), [
-    ['S', { op: 'socket', family: 'net' }],
-    ['S', { op: 'bind', fd: 3, port: 7000 }],
-    ['S', { op: 'listen', fd: 3, backlog: 1 }],
-    ['C', { op: 'socket', family: 'net' }],
-    ['C', { op: 'connect', fd: 3, to: { host: 'srv', port: 7000 } }],
-    ['S', { op: 'accept', fd: 3 }],
-  ]);
+  return world(config(), CONNECTED_PAIR);
 }
 
 function withSent(state: State, text: string): State {

@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { type Conn, type Pending, type State, fingerprint } from './state.ts';
-import { CONFIG, stateAfter } from './testing/sim.ts';
+import { CONFIG, CONNECTED_PAIR, stateAfter } from './testing/sim.ts';
 
 /** Read by fingerprint(), and left out of it with the reason. */
 const FIELDS = {
@@ -32,12 +32,7 @@ const FIELDS = {
 /** A world with a listener, a connection with bytes unread on it, an STP socket, and an accept blocked. */
 function busyWorld(): State {
   return stateAfter(CONFIG, [
-    ['S', { op: 'socket', family: 'net' }],
-    ['S', { op: 'bind', fd: 3, port: 7000 }],
-    ['S', { op: 'listen', fd: 3, backlog: 1 }],
-    ['C', { op: 'socket', family: 'net' }],
-    ['C', { op: 'connect', fd: 3, to: { host: 'srv', port: 7000 } }],
-    ['S', { op: 'accept', fd: 3 }],
+    ...CONNECTED_PAIR,
     ['C', { op: 'send', fd: 3, data: '6162' }],
     ['S2', { op: 'socket', family: 'dss' }],
     ['S', { op: 'accept', fd: 3 }],

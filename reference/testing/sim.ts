@@ -41,6 +41,16 @@ export function configWith(patch: Partial<WorldConfig>): WorldConfig {
   return { ...CONFIG, ...patch };
 }
 
+/** S listens on srv:7000, C connects with fd 3, S accepts it as fd 4: the calls, for stateAfter. */
+export const CONNECTED_PAIR: readonly (readonly [string, Op])[] = [
+  ['S', { op: 'socket', family: 'net' }],
+  ['S', { op: 'bind', fd: 3, port: 7000 }],
+  ['S', { op: 'listen', fd: 3, backlog: 1 }],
+  ['C', { op: 'socket', family: 'net' }],
+  ['C', { op: 'connect', fd: 3, to: { host: 'srv', port: 7000 } }],
+  ['S', { op: 'accept', fd: 3 }],
+];
+
 /**
  * The state after running calls one at a time through the model, each settled before the next
  * (the canonical answers); for tests that start an epoch from a built-up world.

@@ -59,7 +59,8 @@ function familyOfFd(state: State, fd: number): Family | undefined {
   return undefined;
 }
 
-function endOf(state: State, sock: Sock): End | undefined {
+/** The end of its connection a socket holds, if it is connected. */
+export function endOf(state: State, sock: Sock): End | undefined {
   if (sock.conn === null) return undefined;
   return state.conns[sock.conn]?.ends[sock.side];
 }
@@ -307,7 +308,8 @@ function arriveSyn(state: State, ctx: Ctx, key: string): void {
   admitOrHold(state, ctx, listener, key);
 }
 
-function findListener(state: State, to: Address): Sock | undefined {
+/** The socket listening on an address, if any. */
+export function findListener(state: State, to: Address): Sock | undefined {
   return Object.values(state.socks).find((s) => s.state === 'listening' && sameAddress(s.local, to));
 }
 

@@ -4,5 +4,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../harness/cli.ts');
+const { main } = await import('../harness/cli/cli.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { splitCommandLine } from '../harness/command-line.ts';
-import { main } from '../harness/cli.ts';
+import { splitCommandLine } from '../harness/drive/command-line.ts';
+import { main } from '../harness/cli/cli.ts';
 
 test('the GitHub Actions gate runs a dualsock check whose flags all parse', async () => {
   const workflow = readFileSync('ci/dualsock-gate.yml', 'utf8');

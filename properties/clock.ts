@@ -2,7 +2,7 @@
  * Blocking, settle and the virtual clock (SPEC.md chapter 6): blocked calls
  * completed by later events, connects timing out in ticks, delayed channels.
  */
-import { planArb, worldArb } from '../harness/generate.ts';
+import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
 
 export const clockProperties: readonly Property[] = [

@@ -2,7 +2,7 @@
  * Connections and data (SPEC.md §3.2): streams of both families, partial
  * reads, end-of-stream, listeners closed with a queue.
  */
-import { planArb, worldArb } from '../harness/generate.ts';
+import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
 
 export const dataProperties: readonly Property[] = [

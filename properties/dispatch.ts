@@ -2,7 +2,7 @@
  * Dispatch by descriptor value (SPEC.md chapter 5): both families side by
  * side in one process, closed and foreign descriptors on both sides.
  */
-import { planArb, worldArb } from '../harness/generate.ts';
+import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
 
 export const dispatchProperties: readonly Property[] = [

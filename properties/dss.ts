@@ -2,7 +2,7 @@
  * Storage-system sockets (SPEC.md chapter 4): born unbound, bound to an STG's
  * ports, connected through one STG, closed gracefully.
  */
-import { planArb, worldArb } from '../harness/generate.ts';
+import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
 
 export const dssProperties: readonly Property[] = [

@@ -2,7 +2,7 @@
  * Faults and recovery (SPEC.md chapter 10) on plain calls: crash and recover,
  * partition and heal, reset, STG failure, table exhaustion, delays.
  */
-import { planArb, worldArb } from '../harness/generate.ts';
+import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
 
 export const faultProperties: readonly Property[] = [

@@ -4,7 +4,7 @@
  * deviation (wrong string, wrong echo, bad STG information, bad or unused
  * port, silence), or with a fault injected while a role is held at a step.
  */
-import { planArb, worldArb } from '../harness/generate.ts';
+import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
 
 const COMMON = ['HS-STEP-ORDER', 'HS-PAYLOAD-ENCODING', 'HS-RECV-EXACT', 'HS-CONNECT-RETRY', 'HS-STEP-TIMEOUT', 'HS-PEER-GONE', 'HS-FAIL-RELEASES', 'HS-ESTABLISHED-LAYOUT', 'HS-HOLD-RESUME', 'HS-FAULT-TOLERATED', 'HS-FAULT-FAILS-AT-STEP'];

@@ -1,7 +1,7 @@
 /**
  * The property catalogue: one file per chapter of SPEC.md, each a list of
  * properties (property.ts). The CLI and our own tests run the same bodies
- * against any implementation (harness/check.ts runs them).
+ * against any implementation (harness/cli/check.ts runs them).
  */
 import type { Property } from './property.ts';
 import { storageProperties } from './storage.ts';

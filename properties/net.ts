@@ -2,7 +2,7 @@
  * Network sockets (SPEC.md chapter 3): binds and ports, listen queues,
  * connects refused, queued and held, the Linux behaviours of close and send.
  */
-import { planArb, worldArb } from '../harness/generate.ts';
+import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
 
 export const netProperties: readonly Property[] = [

@@ -9,7 +9,7 @@ import type fc from 'fast-check';
 import type { WorldConfig } from '../spec/config.ts';
 import type { ChapterId } from '../spec/requirements.ts';
 import type { Role } from '../spec/messages.ts';
-import type { PlanStep } from '../harness/plan.ts';
+import type { PlanStep } from '../harness/generate/plan.ts';
 
 export interface Property {
   readonly id: string;

@@ -2,7 +2,7 @@
  * Storage system (SPEC.md chapter 2): the control block table under
  * allocation races and exhaustion, STG buffers under back-pressure.
  */
-import { planArb, worldArb } from '../harness/generate.ts';
+import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
 
 export const storageProperties: readonly Property[] = [

@@ -4,7 +4,7 @@
  * are timed. This property adds an inspection after every step, so the implementation's own
  * report of its state is compared with the model's as often as possible.
  */
-import { planArb, worldArb } from '../harness/generate.ts';
+import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
 
 export const wireProperties: readonly Property[] = [

@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { PROTOCOL_ERROR_KINDS } from '../harness/protocol-error.ts';
-import type { Implementation } from '../harness/driver.ts';
-import { ReplyTracker } from '../harness/reply-tracker.ts';
+import { PROTOCOL_ERROR_KINDS } from '../harness/drive/protocol-error.ts';
+import type { Implementation } from '../harness/drive/driver.ts';
+import { ReplyTracker } from '../harness/drive/reply-tracker.ts';
 import { ERROR_CODE_NAMES } from './errors.ts';
 import { Fault, MAX_LINE_BYTES, Reply, Request } from './messages.ts';
 
@@ -89,7 +89,7 @@ describe('PROTOCOL.md', () => {
 // choice everywhere (lowest descriptor, lowest port, every readable byte),
 // must write exactly its replies, but for its own name and capabilities and
 // the order of lists the protocol leaves free.
-const REFERENCE = new URL('../harness/reference-implementation.ts', import.meta.url);
+const REFERENCE = new URL('../harness/drive/reference-implementation.ts', import.meta.url);
 
 test.skipIf(!existsSync(REFERENCE))('the reference implementation writes the example session\'s replies', async () => {
   const { createReferenceImplementation } = (await import(REFERENCE.href)) as { createReferenceImplementation: () => Implementation };

@@ -1,4 +1,0 @@
-/**
- * The engine behind the CLI's check and replay (harness/check.ts does the work).
- */
-export { runCheck, runReplay } from './check.ts';

@@ -1,0 +1,218 @@
+/**
+ * fast-check arbitraries: worlds, and plans of abstract steps (plan.ts). Every
+ * arbitrary shrinks toward the small and the simple: fewer hosts, a smaller
+ * table, shorter plans, selectors toward 0 (the first, most typical choice).
+ *
+ * Weights say how often each kind of step comes up; a property picks weights
+ * that reach its chapter's requirements, the deep ones included.
+ */
+import fc from 'fast-check';
+import type { WorldConfig } from '../../spec/config.ts';
+import type { CallPlan, FaultPlan, HandshakePlan, PlanStep, PortPick, ScenarioFault, Deviation } from './plan.ts';
+
+const HOSTS = [
+  { name: 'srv', prefix: 'S' },
+  { name: 'cli', prefix: 'C' },
+  { name: 'h3', prefix: 'P' },
+  { name: 'h4', prefix: 'Q' },
+] as const;
+
+export interface WorldShape {
+  readonly hosts?: { min: number; max: number };
+  readonly processes?: { min: number; max: number };
+  readonly capacity?: { min: number; max: number };
+  readonly stgs?: { min: number; max: number };
+  readonly length?: { min: number; max: number };
+}
+
+export function worldArb(shape: WorldShape = {}): fc.Arbitrary<WorldConfig> {
+  const hosts = shape.hosts ?? { min: 2, max: 4 };
+  const processes = shape.processes ?? { min: 1, max: 4 };
+  const capacity = shape.capacity ?? { min: 1, max: 64 };
+  const stgs = shape.stgs ?? { min: 1, max: 3 };
+  const length = shape.length ?? { min: 4, max: 24 };
+  const smallCapacity = Math.min(capacity.max, Math.max(capacity.min, 8));
+  return fc
+    .record({
+      perHost: fc.array(fc.integer(processes), { minLength: hosts.min, maxLength: hosts.max }),
+      capacity: fc.oneof(
+        { weight: 4, arbitrary: fc.integer({ min: capacity.min, max: smallCapacity }) },
+        { weight: 1, arbitrary: fc.integer({ min: smallCapacity, max: capacity.max }) },
+      ),
+      stgs: fc.array(fc.record({ length: fc.integer(length), ports: fc.integer({ min: 2, max: 6 }) }), { minLength: stgs.min, maxLength: stgs.max }),
+      netPorts: fc.integer({ min: 3, max: 8 }),
+      boundary: fc.constantFrom(1024, 64),
+      connectTimeout: fc.integer({ min: 2, max: 5 }),
+      stepTimeout: fc.integer({ min: 3, max: 6 }),
+      wks: fc.oneof({ weight: 5, arbitrary: fc.constant('3030303030303030') }, { weight: 1, arbitrary: fc.uint8Array({ minLength: 2, maxLength: 8 }).map(hex) }),
+    })
+    .map((r) => ({
+      hosts: r.perHost.map((count, h) => ({
+        name: HOSTS[h]!.name,
+        processes: Array.from({ length: count }, (_, i) => (i === 0 ? HOSTS[h]!.prefix : `${HOSTS[h]!.prefix}${i + 1}`)),
+      })),
+      cbt: { capacity: r.capacity },
+      stgs: r.stgs.map((s, i) => ({ id: i + 1, length: s.length, ports: [5000 + 100 * i, 5000 + 100 * i + s.ports - 1] as [number, number] })),
+      wkp: 7000,
+      fdBoundary: r.boundary,
+      netPorts: [40000, 40000 + r.netPorts - 1] as [number, number],
+      ticks: { connectTimeout: r.connectTimeout, stepTimeout: r.stepTimeout },
+      wellKnownString: r.wks,
+    }));
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const sel = fc.nat({ max: 63 });
+
+export interface CallWeights {
+  readonly socket?: number;
+  readonly bind?: number;
+  readonly listen?: number;
+  readonly accept?: number;
+  readonly connect?: number;
+  readonly send?: number;
+  readonly recv?: number;
+  readonly getsockname?: number;
+  readonly close?: number;
+  readonly stale?: number;
+  /** Share of storage-system sockets among new ones, 0..1. */
+  readonly dss?: number;
+}
+
+export function callPlanArb(w: CallWeights = {}): fc.Arbitrary<CallPlan> {
+  const dssShare = Math.round((w.dss ?? 0.5) * 10);
+  const family = fc.oneof({ weight: 10 - dssShare || 0, arbitrary: fc.constant('net' as const) }, { weight: dssShare || 0, arbitrary: fc.constant('dss' as const) });
+  const port: fc.Arbitrary<PortPick> = fc.oneof(
+    { weight: 6, arbitrary: fc.constant('dynamic' as const) },
+    { weight: 2, arbitrary: fc.constant('range' as const) },
+    { weight: 1, arbitrary: fc.constant('wkp' as const) },
+    { weight: 1, arbitrary: fc.constant('held' as const) },
+    { weight: 1, arbitrary: fc.constant('outside' as const) },
+  );
+  const arms: { weight: number; arbitrary: fc.Arbitrary<CallPlan> }[] = [
+    { weight: w.socket ?? 4, arbitrary: fc.record({ c: fc.constant('socket' as const), p: sel, family }) },
+    { weight: w.bind ?? 3, arbitrary: fc.record({ c: fc.constant('bind' as const), s: sel, port, n: sel }) },
+    { weight: w.listen ?? 3, arbitrary: fc.record({ c: fc.constant('listen' as const), s: sel, backlog: fc.nat({ max: 2 }) }) },
+    { weight: w.accept ?? 3, arbitrary: fc.record({ c: fc.constant('accept' as const), s: sel }) },
+    { weight: w.connect ?? 3, arbitrary: fc.record({ c: fc.constant('connect' as const), s: sel, to: sel, nobody: fc.boolean() }) },
+    { weight: w.send ?? 4, arbitrary: fc.record({ c: fc.constant('send' as const), s: sel, len: fc.nat({ max: 47 }), byte: fc.nat({ max: 25 }) }) },
+    { weight: w.recv ?? 4, arbitrary: fc.record({ c: fc.constant('recv' as const), s: sel, max: fc.nat({ max: 15 }) }) },
+    { weight: w.getsockname ?? 1, arbitrary: fc.record({ c: fc.constant('getsockname' as const), s: sel }) },
+    { weight: w.close ?? 2, arbitrary: fc.record({ c: fc.constant('close' as const), s: sel }) },
+    {
+      weight: w.stale ?? 1,
+      arbitrary: fc.record({ c: fc.constant('stale' as const), p: sel, op: fc.constantFrom('send' as const, 'recv' as const, 'close' as const, 'accept' as const), dss: fc.boolean() }),
+    },
+  ];
+  return fc.oneof(...arms.filter((a) => a.weight > 0));
+}
+
+export function faultPlanArb(kinds: readonly FaultPlan['f'][] = ['crash', 'partition', 'heal', 'reset', 'stg-fail', 'stg-repair', 'cbt-reserve', 'cbt-release', 'delay', 'undelay']): fc.Arbitrary<FaultPlan> {
+  const channel = fc.constantFrom('net' as const, 'dss' as const);
+  const all: Record<FaultPlan['f'], fc.Arbitrary<FaultPlan>> = {
+    crash: fc.record({ f: fc.constant('crash' as const), p: sel }),
+    partition: fc.record({ f: fc.constant('partition' as const), a: sel, b: sel }),
+    heal: fc.constant({ f: 'heal' as const }),
+    reset: fc.record({ f: fc.constant('reset' as const), s: sel }),
+    'stg-fail': fc.record({ f: fc.constant('stg-fail' as const), g: sel }),
+    'stg-repair': fc.constant({ f: 'stg-repair' as const }),
+    'cbt-reserve': fc.record({ f: fc.constant('cbt-reserve' as const), n: sel }),
+    'cbt-release': fc.constant({ f: 'cbt-release' as const }),
+    delay: fc.record({ f: fc.constant('delay' as const), channel, ticks: fc.nat({ max: 2 }) }),
+    undelay: fc.record({ f: fc.constant('undelay' as const), channel }),
+  };
+  return fc.oneof(...kinds.map((k) => all[k]));
+}
+
+export interface HandshakeShape {
+  readonly flows?: readonly ('fs' | 'db')[];
+  /** Weight of scenarios with a harness-played peer that deviates. */
+  readonly deviations?: number;
+  /** Weight of scenarios with a fault at a held step. */
+  readonly faults?: number;
+  /** Weight of plain scenarios. */
+  readonly plain?: number;
+}
+
+const DEVIATIONS: readonly Deviation[] = ['wrong-string', 'wrong-echo', 'bad-stg-id', 'bad-stg-length', 'swapped-stg', 'bad-port', 'unused-port', 'silent'];
+const SCENARIO_FAULTS: readonly ScenarioFault[] = ['crash-self', 'crash-peer', 'partition', 'reset', 'stg-fail', 'cbt-exhaust', 'delay-net', 'delay-dss'];
+
+export function handshakePlanArb(shape: HandshakeShape = {}): fc.Arbitrary<HandshakePlan> {
+  const flow = fc.constantFrom(...(shape.flows ?? ['fs', 'db']));
+  const base = {
+    flow,
+    server: sel,
+    client: sel,
+    deviationAt: sel,
+    // Uniform, not biased to small values: the last steps of a role are as likely as the first.
+    faultAt: fc.noBias(sel),
+    faultTicks: fc.nat({ max: 8 }),
+    together: fc.boolean(),
+  };
+  const plain = fc.record({ ...base, impl: fc.constantFrom('both' as const, 'server' as const, 'client' as const), deviation: fc.constant(null), fault: fc.constant(null) });
+  const deviant = fc.record({ ...base, impl: fc.constantFrom('server' as const, 'client' as const), deviation: fc.constantFrom(...DEVIATIONS), fault: fc.constant(null) });
+  const faulty = fc.record({ ...base, impl: fc.constantFrom('both' as const, 'server' as const, 'client' as const), deviation: fc.constant(null), fault: fc.constantFrom(...SCENARIO_FAULTS) });
+  return fc.oneof(
+    { weight: shape.plain ?? 2, arbitrary: plain },
+    { weight: shape.deviations ?? 2, arbitrary: deviant },
+    { weight: shape.faults ?? 3, arbitrary: faulty },
+  );
+}
+
+export interface StepWeights {
+  readonly call?: number;
+  readonly batch?: number;
+  readonly pair?: number;
+  readonly raceAlloc?: number;
+  readonly raceConnect?: number;
+  /** A fault aimed at one connection (crash and recover an end, fail its STG, reset it, partition it), then a call on it. */
+  readonly connFault?: number;
+  readonly tick?: number;
+  readonly fault?: number;
+  readonly handshake?: number;
+}
+
+export interface PlanShape {
+  readonly steps?: StepWeights;
+  readonly calls?: CallWeights;
+  readonly faults?: readonly FaultPlan['f'][];
+  readonly handshakes?: HandshakeShape;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+}
+
+export function planStepArb(shape: PlanShape = {}): fc.Arbitrary<PlanStep> {
+  const w = shape.steps ?? {};
+  const call = callPlanArb(shape.calls);
+  const family = fc.constantFrom('net' as const, 'dss' as const);
+  const arms: { weight: number; arbitrary: fc.Arbitrary<PlanStep> }[] = [
+    { weight: w.call ?? 10, arbitrary: call.map((c) => ({ t: 'call' as const, call: c })) },
+    { weight: w.batch ?? 3, arbitrary: fc.array(call, { minLength: 2, maxLength: 4 }).map((calls) => ({ t: 'batch' as const, calls })) },
+    { weight: w.pair ?? 3, arbitrary: fc.record({ t: fc.constant('pair' as const), family, a: sel, b: sel }) },
+    { weight: w.raceAlloc ?? 1, arbitrary: fc.record({ t: fc.constant('race-alloc' as const), n: fc.integer({ min: 2, max: 4 }) }) },
+    // Three connects at most: four racing a full queue (plus an accept) can leave more possible states
+    // than the checker keeps (DEFAULT_LIMITS.maxStates), and it gives up instead of judging.
+    { weight: w.raceConnect ?? 1, arbitrary: fc.record({ t: fc.constant('race-connect' as const), n: fc.integer({ min: 2, max: 3 }), family }) },
+    {
+      weight: w.connFault ?? 0,
+      arbitrary: fc.record({
+        t: fc.constant('conn-fault' as const),
+        s: sel,
+        kind: fc.constantFrom('crash' as const, 'stg-fail' as const, 'reset' as const, 'partition' as const),
+        then: fc.constantFrom('recv' as const, 'send' as const),
+      }),
+    },
+    { weight: w.tick ?? 2, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 1, max: 3 }) }) },
+    { weight: w.fault ?? 2, arbitrary: faultPlanArb(shape.faults).map((fault) => ({ t: 'fault' as const, fault })) },
+    { weight: w.handshake ?? 1, arbitrary: handshakePlanArb(shape.handshakes).map((plan) => ({ t: 'hs' as const, plan })) },
+  ];
+  return fc.oneof(...arms.filter((a) => a.weight > 0));
+}
+
+export function planArb(shape: PlanShape = {}): fc.Arbitrary<PlanStep[]> {
+  // fast-check's default size would keep plans to a handful of steps; ask for the full range.
+  return fc.array(planStepArb(shape), { minLength: shape.minLength ?? 1, maxLength: shape.maxLength ?? 24, size: 'max' });
+}

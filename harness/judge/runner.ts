@@ -1,0 +1,830 @@
+/**
+ * The runner: executes commands against an implementation, one epoch at a
+ * time (send, settle, check), and keeps what a report and a counterexample
+ * need — the commands, a readable trace in the order the checker explained
+ * them, which requirements each epoch exercised, SHOULD findings, skipped
+ * capabilities, and the first failure.
+ *
+ * Handshake scenarios run here too: the implementation plays one role or
+ * both; the harness plays the other through plain calls, from the very step
+ * tables of reference/roles.ts, faithfully or with one deviation; a role can
+ * be held before a step so that a fault lands exactly there.
+ */
+import { type Command, type CallCommand, type Scenario, type Deviation, idleProcesses, rolesOf } from '../generate/plan.ts';
+import { type EpochInput, type Observed, type RoleMessage, type CheckerLimits, DEFAULT_LIMITS, checkEpoch } from './checker.ts';
+import type { Session } from '../drive/session.ts';
+import {
+  type Action,
+  type Emission,
+  type SoftFinding,
+  type State,
+  INVARIANT_REQS,
+  PROGRAMS,
+  type Progress,
+  type RoleCtx,
+  checkInvariants,
+  describeAddress,
+  describeEmission,
+  describeFault,
+  describeOp,
+  initialState,
+  inspect,
+  roleNext,
+  roleOnOutcome,
+  sockKey,
+  step,
+  FAULT_REQS,
+} from '../../reference/index.ts';
+import type { Fault, HandshakeOutcome, Inspection, Op, Outcome, Reply, Role, RoleParams, SocketView } from '../../spec/messages.ts';
+import { type WorldConfig, hostOf, stgOf } from '../../spec/config.ts';
+import { bytesToHex, hexToBytes, readU32, u32 } from '../../spec/bytes.ts';
+import { canonical } from '../../reference/equal.ts';
+
+export interface RunFailure {
+  readonly reqs: readonly string[];
+  readonly expected: string;
+  readonly actual: string;
+  /** Index of the command during which it failed. */
+  readonly command: number;
+}
+
+export interface TraceEntry {
+  readonly command: number;
+  readonly what: string;
+  readonly lines: readonly string[];
+}
+
+export interface RunOptions {
+  /** Inspect (and check invariants) after every epoch, not only after batches, faults and handshakes. */
+  readonly thorough?: boolean;
+  readonly limits?: CheckerLimits;
+  /**
+   * A replay's recorded answers (Run.answers of the run that wrote the commands). Descriptors
+   * in the commands are renamed through them: where the recording got fd 5 and this run got
+   * fd 4, later commands' fd 5 becomes 4 — so a replay survives an implementation that picks
+   * other descriptors, and shrinking survives dropping a socket() before others.
+   */
+  readonly recorded?: readonly (readonly Answer[])[];
+}
+
+/** What one command's calls (in order) or handshake sides (server, client) answered; null while unanswered. */
+export type Answer = Outcome | HandshakeOutcome | null;
+
+export interface RunStats {
+  calls: number;
+  /** Socket calls handshake roles made (their events). */
+  roleCalls: number;
+  epochs: number;
+  inspections: number;
+  handshakes: number;
+}
+
+class Stop extends Error {}
+
+/** How long, after a failure with an answer missing, further settles wait for that answer to turn up late. */
+const LATE_PROBE_MS = 100;
+
+/** A command the model says cannot be sent in this state (a process busy or dead): a harness matter, never a verdict. */
+export class InvalidCommand extends Error {}
+
+export class Run {
+  private frontier: State[];
+  private readonly logs = new Map<number, { messages: RoleMessage[]; consumed: number }>();
+  readonly commands: Command[] = [];
+  /** The trace as recorded: emissions stay objects until someone reads the trace (most runs pass, unread). */
+  private readonly raw: { command: number; what: () => string; items: (Emission | string)[] }[] = [];
+
+  /** The trace of the run, a line per call and note, in the order the checker explained them. */
+  get trace(): TraceEntry[] {
+    return this.raw.map((entry) => ({
+      command: entry.command,
+      what: entry.what(),
+      lines: entry.items.map((item) => (typeof item === 'string' ? item : describeEmission(item))),
+    }));
+  }
+  readonly touched = new Map<string, number>();
+  readonly soft: SoftFinding[] = [];
+  readonly skipped = new Map<string, number>();
+  readonly stats: RunStats = { calls: 0, roleCalls: 0, epochs: 0, inspections: 0, handshakes: 0 };
+  /** How each handshake role of the current command ended, by process: an inspection explains itself with it. */
+  private roleOutcomes = new Map<string, 'established' | 'failed'>();
+  /** Deep situations this run reached (see GOALS): what a report shows beside the requirements. */
+  readonly goals = new Set<string>();
+  /** Bytes sent per socket ("proc:fd"), to tell when back-pressure met a buffer that has wrapped. */
+  private readonly sentBytes = new Map<string, number>();
+  failure: RunFailure | null = null;
+  private lines: (Emission | string)[] = [];
+  /** Answers per command, as they arrive (a blocked call's arrives in a later epoch). */
+  readonly answers: Answer[][] = [];
+  /** Which command and slot a call or handshake id answers, and its process. */
+  private readonly slots = new Map<number, { command: number; slot: number; process: string }>();
+  /** Recorded descriptor -> this run's descriptor, per process. */
+  private readonly renames = new Map<string, Map<number, number>>();
+
+  constructor(
+    private readonly session: Session,
+    readonly world: WorldConfig,
+    private readonly options: RunOptions = {},
+  ) {
+    this.frontier = [initialState(world)];
+  }
+
+  /** The state generators resolve plans against (the first of the possible ones). */
+  get state(): State {
+    return this.frontier[0]!;
+  }
+
+  get capabilities(): { handshakes: readonly Role[]; faults: readonly string[] } {
+    return this.session.hello.capabilities;
+  }
+
+  /** Build the world afresh, and check it is the configured one before anything runs. */
+  async reset(): Promise<void> {
+    await this.session.reset(this.world);
+    this.lines = [];
+    try {
+      await this.check(-1);
+      this.touch(['WORLD-RESET-BUILDS-CONFIG']);
+    } catch (error) {
+      if (!(error instanceof Stop)) throw error;
+      this.failure = { ...this.failure!, reqs: ['WORLD-RESET-BUILDS-CONFIG', ...this.failure!.reqs] };
+      this.raw.push({ command: -1, what: () => 'reset', items: this.lines });
+    }
+  }
+
+  private touch(reqs: readonly string[]): void {
+    for (const req of reqs) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
+  }
+
+  skip(capability: string): void {
+    this.skipped.set(capability, (this.skipped.get(capability) ?? 0) + 1);
+  }
+
+  /** Runs one command; false once the run has failed. */
+  async exec(given: Command): Promise<boolean> {
+    if (this.failure) return false;
+    const command = this.rename(given);
+    this.validate(command);
+    const index = this.commands.length;
+    this.commands.push(command);
+    this.answers.push(command.type === 'call' ? [null] : command.type === 'batch' ? command.calls.map(() => null) : command.type === 'handshake' ? [null, null] : []);
+    this.lines = [];
+    this.roleOutcomes = new Map();
+    try {
+      switch (command.type) {
+        case 'call': {
+          const id = this.session.call(command.process, command.call);
+          this.slots.set(id, { command: index, slot: 0, process: command.process });
+          this.stats.calls += 1;
+          await this.epoch(index, { first: [], issues: [{ type: 'call', id, process: command.process, call: command.call }] });
+          break;
+        }
+        case 'batch': {
+          if (command.calls.filter((c) => c.call.op === 'socket' && c.call.family === 'dss').length >= 2) this.goals.add('concurrent-allocation');
+          const targets = command.calls.flatMap((c) => (c.call.op === 'connect' ? [JSON.stringify(c.call.to)] : []));
+          if (targets.length !== new Set(targets).size) this.goals.add('concurrent-connects');
+          const ids = await this.session.batch(command.calls);
+          ids.forEach((id, slot) => this.slots.set(id, { command: index, slot, process: command.calls[slot]!.process }));
+          this.stats.calls += ids.length;
+          const issues = command.calls.map((c, i): Action => ({ type: 'call', id: ids[i]!, process: c.process, call: c.call }));
+          await this.epoch(index, { first: [], issues });
+          await this.check(index);
+          break;
+        }
+        case 'tick':
+          await this.session.tick(1);
+          await this.epoch(index, { first: [{ type: 'tick' }], issues: [] });
+          break;
+        case 'fault':
+          await this.fault(index, command.fault);
+          await this.check(index);
+          break;
+        case 'handshake':
+          await this.scenario(index, command.scenario);
+          await this.check(index);
+          break;
+      }
+    } catch (error) {
+      if (!(error instanceof Stop)) throw error;
+    } finally {
+      this.raw.push({ command: index, what: () => describeCommand(command), items: this.lines });
+    }
+    return this.failure === null;
+  }
+
+  /** Record an answer, and learn a descriptor renaming when this run and the recording differ. */
+  private answer(id: number, outcome: Outcome | HandshakeOutcome): void {
+    const where = this.slots.get(id);
+    if (!where) return;
+    this.answers[where.command]![where.slot] = outcome;
+    const recorded = this.options.recorded?.[where.command]?.[where.slot];
+    if (!recorded) return;
+    const fds = (answer: Outcome | HandshakeOutcome): number[] => {
+      if ('status' in answer) return answer.status === 'established' ? Object.values(answer.layout).filter((v): v is number => typeof v === 'number') : [];
+      const value = 'value' in answer ? (answer.value as { fd?: number }) : {};
+      return value.fd === undefined ? [] : [value.fd];
+    };
+    const from = fds(recorded);
+    const to = fds(outcome);
+    if (from.length !== to.length) return;
+    let map = this.renames.get(where.process);
+    if (!map) this.renames.set(where.process, (map = new Map()));
+    from.forEach((fd, i) => map!.set(fd, to[i]!));
+  }
+
+  /** A command with its descriptors renamed from the recording's to this run's. */
+  private rename(command: Command): Command {
+    if (this.renames.size === 0) return command;
+    const fd = (process: string, value: number): number => this.renames.get(process)?.get(value) ?? value;
+    const call = (process: string, op: Op): Op => ('fd' in op ? { ...op, fd: fd(process, op.fd) } : op);
+    switch (command.type) {
+      case 'call':
+        return { ...command, call: call(command.process, command.call) };
+      case 'batch':
+        return { ...command, calls: command.calls.map((c) => ({ ...c, call: call(c.process, c.call) })) };
+      case 'fault':
+        return command.fault.kind === 'reset' ? { ...command, fault: { ...command.fault, fd: fd(command.fault.process, command.fault.fd) } } : command;
+      default:
+        return command;
+    }
+  }
+
+  /** Refuse a command the model cannot take (shrinking by dropping commands can produce one). */
+  private validate(command: Command): void {
+    const ready = idleProcesses(this.state);
+    const idle = (process: string): void => {
+      if (!ready.includes(process)) throw new InvalidCommand(`process ${process} cannot make a call now`);
+    };
+    if (command.type === 'call') idle(command.process);
+    if (command.type === 'batch') {
+      for (const c of command.calls) idle(c.process);
+      if (new Set(command.calls.map((c) => c.process)).size !== command.calls.length) throw new InvalidCommand('a batch names one process twice');
+    }
+    if (command.type === 'handshake') {
+      idle(command.scenario.server.process);
+      idle(command.scenario.client.process);
+    }
+    if (command.type === 'fault' && step(this.state, { type: 'fault', fault: command.fault }).kind === 'illegal') {
+      throw new InvalidCommand(`the fault ${describeFault(command.fault)} does not apply now`);
+    }
+  }
+
+  private async fault(index: number, fault: Fault): Promise<readonly Reply[]> {
+    if (!(await this.session.fault(fault))) {
+      this.skip(`fault:${fault.kind}`);
+      this.lines.push(`(unsupported by the implementation: ${describeFault(fault)} skipped)`);
+      return [];
+    }
+    this.lines.push(`fault ${describeFault(fault)}`);
+    return this.epoch(index, { first: [{ type: 'fault', fault }], issues: [] });
+  }
+
+  private fail(index: number, reqs: readonly string[], expected: string, actual: string): never {
+    this.failure = { reqs, expected, actual, command: index };
+    throw new Stop();
+  }
+
+  /** One epoch: what was sent is in `input`; settle, then have the checker explain the answers. */
+  private async epoch(index: number, input: EpochInput): Promise<Reply[]> {
+    const settled = await this.session.settle();
+    this.stats.epochs += 1;
+    const results = new Map<number, Outcome>();
+    const arrival = new Map<string, number>();
+    const roles = new Map<number, { messages: readonly RoleMessage[]; consumed: number }>();
+    settled.replies.forEach((reply, position) => {
+      if (reply.type === 'result' || reply.type === 'done') this.answer(reply.id, reply.outcome);
+      if (reply.type === 'result') {
+        results.set(reply.id, reply.outcome);
+        arrival.set(`r${reply.id}`, position);
+        return;
+      }
+      let log = this.logs.get(reply.id);
+      if (!log) {
+        log = { messages: [], consumed: 0 };
+        this.logs.set(reply.id, log);
+      }
+      arrival.set(`h${reply.id}#${log.messages.length}`, position);
+      if (reply.type === 'event') {
+        this.stats.roleCalls += 1;
+        log.messages.push({ type: 'event', label: reply.label, call: reply.call, outcome: reply.outcome });
+      }
+      else if (reply.type === 'held') log.messages.push({ type: 'held', label: reply.label });
+      else if (reply.type === 'done') log.messages.push({ type: 'done', outcome: reply.outcome });
+    });
+    for (const [id, log] of this.logs) roles.set(id, { messages: log.messages, consumed: log.consumed });
+    this.touch(['WIRE-WELL-FORMED', 'WIRE-ONE-REPLY', 'WIRE-TIMELY']);
+    if (settled.replies.some((r) => (r.type === 'result' || r.type === 'event') && 'error' in r.outcome)) this.touch(['ERR-KNOWN-CODES']);
+    const observed: Observed = { results, roles, pending: settled.pending, arrival };
+    const verdict = checkEpoch(this.frontier, input, observed, this.options.limits ?? DEFAULT_LIMITS);
+    if (!verdict.ok) {
+      this.lines.push(...verdict.failure.path);
+      this.lines.push(`✗ expected ${verdict.failure.expected}; the implementation: ${verdict.failure.actual}`);
+      // Settle again, sending nothing: an answer arriving now was held back past the first
+      // settle, which was therefore not exact — the cause of what looked wrong. This decides only
+      // which requirement an established failure is reported under, never whether there is one;
+      // when an answer was missing, the probe gives it up to LATE_PROBE_MS to turn up.
+      const missing = verdict.failure.actual === 'no answer by settle';
+      const until = Date.now() + (missing ? LATE_PROBE_MS : 0);
+      let late: Reply[] = [];
+      for (let tries = 0; late.length === 0 && (tries < 3 || Date.now() < until); tries++) {
+        if (tries >= 3) await new Promise((resolve) => setTimeout(resolve, 5));
+        late = (await this.session.settle()).replies.filter((r) => r.type === 'result' || r.type === 'event' || r.type === 'done');
+      }
+      if (late.length > 0) {
+        this.lines.push(`another settle, with nothing sent, brought ${late.length} more answer(s): the first settle was answered too early`);
+        this.fail(index, ['CLOCK-SETTLE-EXACT', ...verdict.failure.reqs.filter((r) => r !== 'CLOCK-SETTLE-EXACT')], verdict.failure.expected, `${verdict.failure.actual} (and an answer after settle)`);
+      }
+      // A wrong answer often comes from a corrupted state: when the implementation's own
+      // inspection now breaks an invariant, that is the requirement to report first.
+      const view = await this.session.inspect();
+      const breach = checkInvariants(this.world, view)[0];
+      if (breach) this.lines.push(`inspect after the failure: ${breach.message}`);
+      const reqs = breach ? [breach.req, ...verdict.failure.reqs.filter((r) => r !== breach.req)] : verdict.failure.reqs;
+      this.fail(index, reqs, verdict.failure.expected, verdict.failure.actual);
+    }
+    this.lines.push(...verdict.path);
+    this.noteGoals(verdict.path, input);
+    this.frontier = verdict.frontier;
+    for (const [id, log] of this.logs) {
+      log.consumed = log.messages.length;
+      if (log.messages.at(-1)?.type === 'done') this.logs.delete(id);
+    }
+    for (const req of verdict.touched) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
+    this.soft.push(...verdict.soft);
+    if (this.options.thorough || this.frontier.length > 1) await this.check(index);
+    return settled.replies as Reply[];
+  }
+
+  private noteGoals(path: readonly Emission[], input: EpochInput): void {
+    const issuedNow = new Set(input.issues.flatMap((a) => (a.type === 'call' ? [a.id] : [])));
+    for (const e of path) {
+      if (e.type !== 'result' && e.type !== 'event') continue;
+      if ('error' in e.outcome && e.outcome.error === 'ENOBUFS') this.goals.add('cbt-exhausted');
+      if (e.op.op === 'send' && 'value' in e.outcome) {
+        const key = `${e.proc}:${e.op.fd}`;
+        const total = (this.sentBytes.get(key) ?? 0) + hexToBytes(e.op.data).length;
+        this.sentBytes.set(key, total);
+        const sock = this.state.socks[key];
+        const stg = sock?.local && 'stg' in sock.local ? stgOf(this.world, sock.local.stg) : undefined;
+        // A send that had to wait for space, after more than a buffer's worth went through: back-pressure at a wrap.
+        if (e.type === 'result' && !issuedNow.has(e.id) && stg && total > stg.length) this.goals.add('backpressure-at-wrap');
+      }
+    }
+  }
+
+  /** Inspect: invariants first (they name the requirement), then equality with some possible model state. */
+  async check(index: number): Promise<void> {
+    if (this.failure) return;
+    const view = await this.session.inspect();
+    this.stats.inspections += 1;
+    const breaches = checkInvariants(this.world, view);
+    if (breaches.length > 0) {
+      this.lines.push(`inspect: ${breaches.map((b) => b.message).join('; ')}`);
+      this.fail(index, [breaches[0]!.req], 'an inspection that keeps every invariant', breaches[0]!.message);
+    }
+    for (const req of INVARIANT_REQS) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
+    const observed = normalise(view);
+    const matching = this.frontier.filter((state) => observed === normalise(inspect(state)));
+    if (matching.length === 0) {
+      const difference = diffInspections(inspect(this.frontier[0]!), view, { state: this.frontier[0]!, command: this.commands[index] ?? null, roles: this.roleOutcomes });
+      this.lines.push(`inspect: ${difference.text}`);
+      this.fail(index, difference.reqs, difference.expected, difference.actual);
+    }
+    this.touched.set('WIRE-INSPECT-MATCHES', (this.touched.get('WIRE-INSPECT-MATCHES') ?? 0) + 1);
+    this.frontier = matching;
+  }
+
+  // ── handshake scenarios ────────────────────────────────────────────────
+
+  private async scenario(index: number, scenario: Scenario): Promise<void> {
+    this.stats.handshakes += 1;
+    const config = this.world;
+    const roles = rolesOf(scenario.flow);
+    const serverHost = hostOf(config, scenario.server.process)!;
+    const clientHost = hostOf(config, scenario.client.process)!;
+    const params: Record<'server' | 'client', RoleParams> = {
+      server: scenario.flow === 'fs' ? { peer: clientHost, stg: scenario.stg } : { stg: scenario.stg },
+      client: scenario.flow === 'fs' ? {} : { peer: serverHost },
+    };
+    const sides: Record<'server' | 'client', Side> = {
+      server: newSide(scenario.server.by, scenario.server.process, roles.server, params.server),
+      client: newSide(scenario.client.by, scenario.client.process, roles.client, params.client),
+    };
+    const listener: 'server' | 'client' = scenario.flow === 'fs' ? 'client' : 'server';
+    const other = listener === 'server' ? 'client' : 'server';
+    const undo: Fault[] = [];
+    let undoAtTick: { at: number; fault: Fault } | null = null;
+    let faultDone = false;
+    let ticks = 0;
+    const steps = PROGRAMS[roles.server].steps.length + PROGRAMS[roles.client].steps.length;
+    const maxTicks = (steps + 4) * (config.ticks.stepTimeout + 2);
+
+    for (let epochs = 0; epochs < 2000; epochs++) {
+      const issues: Action[] = [];
+      const first: Action[] = [];
+      for (const name of [listener, other] as const) {
+        const side = sides[name];
+        if (side.started) continue;
+        const listenerReady = sides[listener].started && (sides[listener].blocked || sides[listener].done || epochs > 40);
+        if (name === listener || scenario.together || listenerReady) {
+          side.started = true;
+          if (side.by === 'impl') {
+            const hold = scenario.fault && scenario.fault.side === name ? [scenario.fault.label] : [];
+            side.hs = this.session.handshake(side.process, side.role, side.params, hold);
+            this.slots.set(side.hs, { command: index, slot: name === 'server' ? 0 : 1, process: side.process });
+            issues.push({ type: 'handshake', id: side.hs, process: side.process, role: side.role, params: side.params, hold });
+          }
+        }
+      }
+      for (const name of ['server', 'client'] as const) {
+        const side = sides[name];
+        if (side.by !== 'harness' || !side.started || side.done || side.pending !== null) continue;
+        if (side.retryAt !== null && this.state.now < side.retryAt) continue;
+        const call = this.playerNext(side, scenario);
+        if (!call) continue;
+        side.pending = this.session.call(side.process, call.op);
+        if (side.label !== call.label) side.labelSince = this.state.now;
+        side.label = call.label;
+        side.lastOp = call.op;
+        this.stats.calls += 1;
+        issues.push({ type: 'call', id: side.pending, process: side.process, call: call.op });
+      }
+      if (issues.length === 0) {
+        const held = (['server', 'client'] as const).find((n) => sides[n].held);
+        if (held) {
+          if (!faultDone && scenario.fault) {
+            faultDone = true;
+            this.goals.add(`fault@${sides[held].role}:${scenario.fault.label}`);
+            const planned = this.scenarioFault(scenario, sides, held);
+            for (const fault of planned.now) await this.absorb(index, sides, await this.fault(index, fault));
+            undo.push(...planned.undo);
+            if (planned.later) undoAtTick = { at: ticks + planned.later.after, fault: planned.later.fault };
+          }
+          sides[held].held = false;
+          // A crash of the held role's own process ends it: there is nothing to resume.
+          if (!sides[held].done) {
+            await this.session.resume(sides[held].hs!);
+            await this.absorb(index, sides, await this.epoch(index, { first: [{ type: 'resume', hs: sides[held].hs! }], issues: [] }));
+          }
+          continue;
+        }
+        // Over when the implementation's roles are done and a harness-played one can only wait for a peer that has gone.
+        const over = (side: Side): boolean => side.done || (side.by === 'harness' && side.pending !== null);
+        if (over(sides.server) && over(sides.client) && (sides.server.by === 'impl' ? sides.server.done : true) && (sides.client.by === 'impl' ? sides.client.done : true)) break;
+        if (undoAtTick && ticks >= undoAtTick.at) {
+          await this.absorb(index, sides, await this.fault(index, undoAtTick.fault));
+          undoAtTick = null;
+          continue;
+        }
+        if (ticks >= maxTicks) {
+          this.fail(index, ['HS-FAULT-FAILS-AT-STEP', 'HS-STEP-TIMEOUT'], `both roles done within ${maxTicks} ticks`, 'a role still running');
+        }
+        ticks += 1;
+        await this.session.tick(1);
+        first.push({ type: 'tick' });
+      }
+      await this.absorb(index, sides, await this.epoch(index, { first, issues }));
+    }
+    if (scenario.fault) {
+      for (const side of Object.values(sides)) {
+        if (side.outcome) this.touch([side.outcome === 'established' ? 'HS-FAULT-TOLERATED' : 'HS-FAULT-FAILS-AT-STEP']);
+      }
+    }
+    if (undoAtTick) undo.unshift(undoAtTick.fault);
+    for (const fault of undo) await this.fault(index, fault);
+    // A harness-played role left waiting forever would keep its process busy: crash and recover it when we can.
+    for (const name of ['server', 'client'] as const) {
+      const side = sides[name];
+      if (side.by === 'harness' && side.pending !== null && this.capabilities.faults.includes('crash') && this.state.procs[side.process]!.alive) {
+        await this.fault(index, { kind: 'crash', process: side.process });
+        await this.fault(index, { kind: 'recover', process: side.process });
+      }
+    }
+  }
+
+  /** Feed an epoch's answers to the scenario's sides. */
+  private async absorb(_index: number, sides: Record<'server' | 'client', Side>, replies: readonly Reply[]): Promise<void> {
+    for (const side of Object.values(sides)) side.blocked = false;
+    for (const reply of replies) {
+      for (const side of Object.values(sides)) {
+        if (side.by === 'impl' && reply.id === side.hs) {
+          if (reply.type === 'held') side.held = true;
+          if (reply.type === 'done') {
+            side.done = true;
+            side.outcome = reply.outcome.status;
+            this.roleOutcomes.set(side.process, reply.outcome.status);
+          }
+        }
+        if (side.by === 'harness' && reply.id === side.pending && reply.type === 'result') {
+          side.pending = null;
+          this.playerOutcome(side, reply.outcome);
+        }
+      }
+    }
+    for (const side of Object.values(sides)) {
+      if (side.by === 'impl' && side.hs !== null && !side.done) side.blocked = true;
+      if (side.by === 'harness' && side.pending !== null) side.blocked = true;
+      if (side.by === 'harness' && !this.state.procs[side.process]!.alive) side.done = true;
+    }
+  }
+
+  private roleCtx(side: Side): RoleCtx {
+    return { config: this.world, params: side.params, now: this.state.now };
+  }
+
+  /** The harness-played role's next call, with the scenario's deviation applied. */
+  private playerNext(side: Side, scenario: Scenario): { label: string; op: Op } | null {
+    const next = roleNext(PROGRAMS[side.role], side.progress, this.roleCtx(side));
+    if (next.kind === 'done') {
+      side.done = true;
+      return null;
+    }
+    const deviation = scenario.deviation;
+    if (deviation && deviation.label === next.label) {
+      if (deviation.kind === 'silent') {
+        side.done = true;
+        return null;
+      }
+      return { label: next.label, op: deviate(next.op, deviation.kind, this.world, scenario.stg) };
+    }
+    return { label: next.label, op: next.op };
+  }
+
+  private playerOutcome(side: Side, outcome: Outcome): void {
+    const reaction = roleOnOutcome(PROGRAMS[side.role], side.progress, outcome, this.roleCtx(side));
+    // The harness keeps the rules it holds implementations to: retry a refused connect within the step timeout.
+    if (reaction.kind === 'retry' && this.state.now + 1 - side.labelSince < this.world.ticks.stepTimeout) side.retryAt = this.state.now + 1;
+    else if (reaction.kind === 'retry' || reaction.kind === 'fail') side.done = true;
+  }
+
+  private scenarioFault(
+    scenario: Scenario,
+    sides: Record<'server' | 'client', Side>,
+    held: 'server' | 'client',
+  ): { now: Fault[]; undo: Fault[]; later: { after: number; fault: Fault } | null } {
+    const fault = scenario.fault!;
+    const self = sides[held];
+    const peer = sides[held === 'server' ? 'client' : 'server'];
+    const hosts = [hostOf(this.world, sides.server.process)!, hostOf(this.world, sides.client.process)!].sort() as [string, string];
+    const d = Math.max(1, fault.ticks);
+    switch (fault.kind) {
+      case 'crash-self':
+        return { now: [{ kind: 'crash', process: self.process }], undo: [{ kind: 'recover', process: self.process }], later: null };
+      case 'crash-peer':
+        return { now: [{ kind: 'crash', process: peer.process }], undo: [{ kind: 'recover', process: peer.process }], later: null };
+      case 'partition':
+        return { now: [{ kind: 'partition', hosts }], undo: [], later: { after: fault.ticks, fault: { kind: 'heal', hosts } } };
+      case 'reset': {
+        const connected = Object.values(this.state.socks).filter((s) => s.proc === self.process && s.conn !== null && this.state.conns[s.conn]);
+        const target = connected[0];
+        return { now: target ? [{ kind: 'reset', process: self.process, fd: target.fd }] : [], undo: [], later: null };
+      }
+      case 'stg-fail':
+        return { now: [{ kind: 'stg-fail', stg: scenario.stg }], undo: [{ kind: 'stg-repair', stg: scenario.stg }], later: null };
+      case 'cbt-exhaust':
+        return { now: [{ kind: 'cbt-reserve', count: this.world.cbt.capacity }], undo: [{ kind: 'cbt-release' }], later: null };
+      case 'delay-net':
+        return { now: [{ kind: 'delay', channel: 'net', ticks: d }], undo: [{ kind: 'undelay', channel: 'net' }], later: null };
+      case 'delay-dss':
+        return { now: [{ kind: 'delay', channel: 'dss', ticks: d }], undo: [{ kind: 'undelay', channel: 'dss' }], later: null };
+    }
+  }
+}
+
+interface Side {
+  readonly by: 'impl' | 'harness';
+  readonly process: string;
+  readonly role: Role;
+  readonly params: RoleParams;
+  started: boolean;
+  done: boolean;
+  held: boolean;
+  blocked: boolean;
+  hs: number | null;
+  pending: number | null;
+  retryAt: number | null;
+  label: string | null;
+  labelSince: number;
+  outcome: 'established' | 'failed' | null;
+  lastOp: Op | null;
+  progress: Progress;
+}
+
+function newSide(by: 'impl' | 'harness', process: string, role: Role, params: RoleParams): Side {
+  const vars: Progress['vars'] = {};
+  if (role === 'fs-server' || role === 'db-server') vars.stg = params.stg ?? -1;
+  return { by, process, role, params, started: false, done: false, held: false, blocked: false, hs: null, pending: null, retryAt: null, label: null, labelSince: 0, outcome: null, lastOp: null, progress: { pc: 0, vars, buf: '' } };
+}
+
+/** The deep situations a default run should reach, as the report counts them. */
+export const GOALS = ['cbt-exhausted', 'backpressure-at-wrap', 'concurrent-allocation', 'concurrent-connects'] as const;
+
+/** Every (role, step) at which a scenario can hold a role and inject a fault. */
+export function faultPoints(): string[] {
+  return (['fs-server', 'fs-client', 'db-server', 'db-client'] as const).flatMap((role) =>
+    [...new Set(PROGRAMS[role].steps.map((s) => s.label))].map((label) => `fault@${role}:${label}`),
+  );
+}
+
+/** One deliberate deviation of a harness-played role's message. */
+export function deviate(op: Op, kind: Deviation, config: WorldConfig, stgId: number): Op {
+  if (op.op !== 'send') return op;
+  const data = hexToBytes(op.data);
+  const stg = stgOf(config, stgId)!;
+  let changed: string;
+  switch (kind) {
+    case 'wrong-string':
+      changed = [...data].map((ch) => String.fromCharCode(ch.charCodeAt(0) ^ 0x01)).join('');
+      break;
+    case 'wrong-echo':
+      changed = u32(readU32(data) + 1);
+      break;
+    case 'bad-stg-id':
+      changed = u32(readU32(data, 0) + 1000) + data.slice(4);
+      break;
+    case 'bad-stg-length':
+      changed = data.slice(0, 4) + u32(readU32(data, 4) + 1);
+      break;
+    case 'swapped-stg':
+      changed = data.slice(4, 8) + data.slice(0, 4);
+      break;
+    case 'bad-port':
+      changed = u32(70000);
+      break;
+    case 'unused-port': {
+      const port = readU32(data);
+      const range = port >= stg.ports[0] && port <= stg.ports[1] ? stg.ports : config.netPorts;
+      changed = u32(port === range[1] ? range[0] : range[1]);
+      break;
+    }
+    case 'silent':
+      changed = data;
+      break;
+  }
+  return { ...op, data: bytesToHex(changed) };
+}
+
+// ── inspections ──────────────────────────────────────────────────────────
+
+/**
+ * An inspection reduced to what is compared: owners of control blocks (not slot numbers),
+ * sockets without their `block`, every list in a fixed order (PROTOCOL.md: list order is free).
+ */
+function normalise(view: Inspection): string {
+  const owners = blockOwners(view);
+  const processes = [...view.processes]
+    .sort((a, b) => (a.process < b.process ? -1 : a.process > b.process ? 1 : 0))
+    .map((p) => {
+      const sockets = [...p.sockets]
+        .sort((a, b) => a.fd - b.fd)
+        .map((s) => `${s.fd},${s.family},${s.state},${describeAddress(s.local)},${describeAddress(s.peer)},${s.rx},${s.inflight}`);
+      return `${p.process}@${p.host}${p.alive ? '' : '(dead)'}[${sockets.join(';')}]`;
+    });
+  const net = view.ports.net.map((e) => `${e.host}:${e.port}=${e.process}:${e.fd}`).sort();
+  const dss = view.ports.dss.map((e) => `stg${e.stg}:${e.port}=${e.process}:${e.fd}`).sort();
+  return `${view.now}|${view.cbt.capacity}|${owners.join(',')}|${processes.join('|')}|${net.join(',')}|${dss.join(',')}`;
+}
+
+interface Difference {
+  readonly text: string;
+  readonly reqs: readonly string[];
+  readonly expected: string;
+  readonly actual: string;
+}
+
+/** Who owns the table's blocks ("P:fd", "#reserved"), sorted: slot numbers are the implementation's own. */
+function blockOwners(view: Inspection): string[] {
+  return view.cbt.blocks
+    .map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`))
+    .filter(Boolean)
+    .sort();
+}
+
+export interface DiffContext {
+  /** The model state the inspection came from (for the cause of a reset). */
+  readonly state?: State;
+  /** The command just run. */
+  readonly command?: Command | null;
+  /** How the command's handshake roles ended, by process. */
+  readonly roles?: ReadonlyMap<string, 'established' | 'failed'>;
+}
+
+/** Why the model's socket is in the state it is in: the requirement an implementation showing another state breaks. */
+function stateCause(view: SocketView, process: string, context: DiffContext): string[] {
+  const sock = context.state?.socks[sockKey(process, view.fd)];
+  const end = sock && sock.conn !== null ? context.state?.conns[sock.conn]?.ends[sock.side] : undefined;
+  if (view.state === 'reset' && end?.errReq) return [end.errReq];
+  if (view.state === 'eof') return [view.family === 'dss' ? 'DSS-CLOSE-GRACEFUL' : 'DATA-EOF-AFTER-DATA'];
+  if (view.state === 'failed') return ['FAULT-STG-FAIL-EIO'];
+  const command = context.command;
+  if (command?.type === 'fault') return [FAULT_REQS[command.fault.kind]];
+  return [];
+}
+
+/** The first difference between the model's inspection and the implementation's, with the requirements it touches. */
+/** The requirements a difference in one field of a socket breaks, the likeliest cause first. */
+function fieldCause(field: keyof SocketView, model: SocketView, actual: SocketView, process: string, context: DiffContext): string[] {
+  // An STP socket the model has unbound or unconnected, shown bound or connected (DSS-SOCKET-UNBOUND).
+  if (field === 'local' && model.local === null && model.family === 'dss') return ['DSS-SOCKET-UNBOUND'];
+  if (field === 'peer' && model.peer === null && actual.family === 'dss') return ['DSS-SOCKET-UNBOUND'];
+  if (field === 'rx' || field === 'inflight') return ['DATA-PREFIX-IN-ORDER', 'WIRE-INSPECT-MATCHES'];
+  if (field === 'state') return [...stateCause(model, process, context), 'WIRE-INSPECT-MATCHES'];
+  return ['WIRE-INSPECT-MATCHES'];
+}
+
+export function diffInspections(model: Inspection, actual: Inspection, context: DiffContext = {}): Difference {
+  const mo = blockOwners(model);
+  const ao = blockOwners(actual);
+  if (JSON.stringify(mo) !== JSON.stringify(ao)) {
+    const extra = ao.filter((o) => !mo.includes(o));
+    const missing = mo.filter((o) => !ao.includes(o));
+    const failedRole = extra.some((o) => context.roles?.get(o.slice(0, o.lastIndexOf(':'))) === 'failed');
+    const reqs = failedRole ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK'] : extra.length > 0 ? ['FAULT-NO-LEAK', 'CBT-FREE-ON-CLOSE'] : ['CBT-ALLOC-ON-REQUEST'];
+    return {
+      text: `control block owners differ: model [${mo.join(', ')}], implementation [${ao.join(', ')}]`,
+      reqs,
+      expected: `control blocks owned by [${mo.join(', ')}]`,
+      actual: `[${ao.join(', ')}]${extra.length ? ` (extra ${extra.join(', ')})` : ''}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
+    };
+  }
+  for (const mp of model.processes) {
+    const ap = actual.processes.find((p) => p.process === mp.process);
+    if (!ap) return { text: `process ${mp.process} missing`, reqs: ['WORLD-RESET-BUILDS-CONFIG'], expected: `process ${mp.process}`, actual: 'absent' };
+    if (ap.alive !== mp.alive) {
+      return {
+        text: `${mp.process} alive=${ap.alive}, model alive=${mp.alive}`,
+        reqs: mp.alive ? ['FAULT-RECOVER-RECLAIMS'] : ['FAULT-CRASH-TEARDOWN'],
+        expected: `${mp.process} alive=${mp.alive}`,
+        actual: `alive=${ap.alive}`,
+      };
+    }
+    const fds = new Set([...mp.sockets.map((s) => s.fd), ...ap.sockets.map((s) => s.fd)]);
+    for (const fd of [...fds].sort((a, b) => a - b)) {
+      const ms = mp.sockets.find((s) => s.fd === fd);
+      const as = ap.sockets.find((s) => s.fd === fd);
+      if (!ms || !as) {
+        // A socket the model closed: a role that should have released it, or a plain leak.
+        const role = context.roles?.get(mp.process);
+        const leak = role === 'failed' ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK'] : role === 'established' ? ['HS-ESTABLISHED-LAYOUT', 'FAULT-NO-LEAK'] : ['FAULT-NO-LEAK'];
+        return {
+          text: `${mp.process}:${fd} ${ms ? 'missing from' : 'extra in'} the implementation's inspection`,
+          reqs: ms ? ['WIRE-INSPECT-MATCHES'] : leak,
+          expected: ms ? `${mp.process}:${fd} open (${ms.state})` : `${mp.process}:${fd} closed`,
+          actual: as ? `${mp.process}:${fd} open (${as.state})` : 'absent',
+        };
+      }
+      for (const field of ['state', 'local', 'peer', 'rx', 'inflight', 'family'] as const) {
+        // (a socket's `block` is a slot number: the implementation's own, never compared)
+        if (canonical(ms[field]) === canonical(as[field])) continue;
+        const reqs = fieldCause(field, ms, as, mp.process, context);
+        return {
+          text: `${mp.process}:${fd}.${field}: model ${JSON.stringify(ms[field])}, implementation ${JSON.stringify(as[field])}`,
+          reqs,
+          expected: `${mp.process}:${fd}.${field} = ${JSON.stringify(ms[field])}`,
+          actual: JSON.stringify(as[field]),
+        };
+      }
+    }
+  }
+  for (const family of ['net', 'dss'] as const) {
+    const listed = (v: Inspection): string => canonical([...v.ports[family]].map((e) => canonical(e)).sort());
+    const m = listed(model);
+    const a = listed(actual);
+    if (m !== a) {
+      const more = actual.ports[family].length > model.ports[family].length;
+      return {
+        text: `${family} ports: model ${m}, implementation ${a}`,
+        reqs: more ? ['FAULT-NO-LEAK', family === 'net' ? 'NET-CLOSE-FREES-PORT' : 'CBT-FREE-ON-CLOSE'] : ['WIRE-INSPECT-MATCHES'],
+        expected: `${family} ports ${m}`,
+        actual: a,
+      };
+    }
+  }
+  if (model.now !== actual.now) return { text: `now: model ${model.now}, implementation ${actual.now}`, reqs: ['CLOCK-TICKS-ONLY'], expected: `now = ${model.now}`, actual: String(actual.now) };
+  return { text: 'inspections differ', reqs: ['WIRE-INSPECT-MATCHES'], expected: JSON.stringify(model), actual: JSON.stringify(actual) };
+}
+
+// ── descriptions ─────────────────────────────────────────────────────────
+
+export function describeCommand(command: Command): string {
+  switch (command.type) {
+    case 'call':
+      return `${command.process}:${describeOp(command.call)}`;
+    case 'batch':
+      return `batch[${command.calls.map((c: CallCommand) => `${c.process}:${describeOp(c.call)}`).join(' | ')}]`;
+    case 'tick':
+      return 'tick';
+    case 'fault':
+      return `fault ${describeFault(command.fault)}`;
+    case 'handshake': {
+      const s = command.scenario;
+      const who = (side: Scenario['server']): string => `${side.process}${side.by === 'harness' ? '(harness)' : ''}`;
+      const extras = [
+        s.deviation ? `peer ${s.deviation.kind}@${s.deviation.label}` : '',
+        s.fault ? `${s.fault.kind}@${s.fault.side}:${s.fault.label}${s.fault.ticks ? `+${s.fault.ticks}t` : ''}` : '',
+        s.together ? 'together' : '',
+      ].filter(Boolean);
+      return `handshake ${s.flow} server=${who(s.server)} client=${who(s.client)} stg${s.stg}${extras.length ? ' ' + extras.join(' ') : ''}`;
+    }
+  }
+}

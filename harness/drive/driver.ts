@@ -13,8 +13,9 @@
  */
 import { HelloReply, PROTOCOL_VERSION, Reply, type Request, type RequestType } from '../../spec/messages.ts';
 import { ProtocolError, trimArrived, type ProtocolErrorInit } from './protocol-error.ts';
-import { checkReply } from './reply-schema.ts';
+import { checkReply, loneSurrogate, MAX_NESTING_DEPTH, nestingBeyond } from './reply-schema.ts';
 import { FINAL_REPLY, ReplyTracker } from './reply-tracker.ts';
+import { preview, printable, printableCut } from './untrusted.ts';
 
 // ── the in-process contract ──────────────────────────────────────────────
 
@@ -61,11 +62,26 @@ export interface Driver {
 }
 
 export interface DriverOptions {
-  /** Wall-clock bound for each protocol message (hello, reset, settle, inspect, bye, acks). */
+  /** Wall-clock bound for each protocol message (reset, settle, inspect, bye, acks) once started. */
   timeoutMs?: number;
+  /**
+   * Wall-clock bound for start-up: hello, and the first reset, in which an implementation builds
+   * its machinery (threads, listeners). Separate and generous, so a busy machine that starts an
+   * implementation slowly is not taken for a broken one.
+   */
+  startupTimeoutMs?: number;
+  /** How long a subprocess may take to exit after acknowledging bye. */
+  exitGraceMs?: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * The defaults are bounds on a broken implementation, not expectations of a fast one: a message
+ * the implementation is able to answer takes milliseconds, so they can be generous enough that
+ * a machine kept busy by other work never turns a slow answer into a verdict.
+ */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
+export const DEFAULT_EXIT_GRACE_MS = 5_000;
 
 /** Requests answered within the wall-clock timeout; calls and handshakes follow the virtual clock instead. */
 const TIMED: Readonly<Record<RequestType, boolean>> = {
@@ -105,7 +121,7 @@ export function checkHello(hello: HelloReply): ProtocolErrorInit | undefined {
   if (hello.version !== PROTOCOL_VERSION) {
     return {
       kind: 'version',
-      arrived: `version ${hello.version} (from "${hello.name}")`,
+      arrived: `version ${hello.version} (from "${printable(hello.name)}")`,
       expected: `version ${PROTOCOL_VERSION}`,
     };
   }
@@ -113,7 +129,7 @@ export function checkHello(hello: HelloReply): ProtocolErrorInit | undefined {
   if (missing.length > 0) {
     return {
       kind: 'missing-core',
-      arrived: `capabilities.families = ${JSON.stringify(hello.capabilities.families)} (from "${hello.name}")`,
+      arrived: `capabilities.families = ${preview(hello.capabilities.families)} (from "${printable(hello.name)}")`,
       expected: `both families, ["net","dss"]: ${missing.map((f) => `"${f}"`).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing`,
     };
   }
@@ -149,6 +165,9 @@ interface Deadline {
   readonly id: number;
   readonly type: RequestType;
   readonly at: number;
+  /** The limit it was given, and whether it was the start-up allowance: named when it fires. */
+  readonly ms: number;
+  readonly startup: boolean;
 }
 
 /**
@@ -160,6 +179,10 @@ interface Deadline {
 export abstract class DriverBase implements Driver {
   abstract readonly describe: string;
   readonly timeoutMs: number;
+  readonly startupTimeoutMs: number;
+  readonly exitGraceMs: number;
+  /** Whether a reset has been sent yet: the first one is start-up. */
+  private resetSent = false;
 
   private readonly tracker = new ReplyTracker();
   private readonly replyListeners = new Set<(reply: Reply) => void>();
@@ -177,6 +200,8 @@ export abstract class DriverBase implements Driver {
 
   constructor(options: DriverOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.startupTimeoutMs = Math.max(options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, this.timeoutMs);
+    this.exitGraceMs = options.exitGraceMs ?? DEFAULT_EXIT_GRACE_MS;
   }
 
   protected abstract launch(): Promise<void>;
@@ -212,7 +237,7 @@ export abstract class DriverBase implements Driver {
     if (reply.type === 'error') {
       this.break({
         kind: 'version',
-        arrived: trimArrived(JSON.stringify(reply)),
+        arrived: preview(reply, 200),
         expected: `a hello reply for protocol version ${PROTOCOL_VERSION}`,
         detail: 'It refused hello.',
       });
@@ -285,6 +310,17 @@ export abstract class DriverBase implements Driver {
    */
   protected receiveLine(line: string): void {
     if (this.brokenError) return;
+    // Before anything walks the message: everything after this point may recurse over it.
+    const tooDeep = nestingBeyond(line);
+    if (tooDeep !== -1) {
+      return this.break({
+        kind: 'schema',
+        section: 'framing',
+        arrived: trimArrived(line),
+        expected: `arrays and objects nested at most ${MAX_NESTING_DEPTH} levels deep (no reply needs more than 7)`,
+        detail: `The line opens its ${MAX_NESTING_DEPTH + 1}th nested array or object at character ${tooDeep}; the harness did not parse it.`,
+      });
+    }
     let message: unknown;
     try {
       message = JSON.parse(line);
@@ -294,6 +330,15 @@ export abstract class DriverBase implements Driver {
         arrived: trimArrived(line),
         expected: 'one JSON object per line, such as {"type":"ack","id":3}',
         detail: `JSON.parse says: ${(error as Error).message}.`,
+      });
+    }
+    const lone = loneSurrogate(line, message);
+    if (lone) {
+      return this.break({
+        kind: 'not-json',
+        arrived: trimArrived(line),
+        expected: 'JSON text in UTF-8, whose strings hold only Unicode characters',
+        detail: `The string at ${lone.path} holds an unpaired surrogate (U+${lone.code.toString(16).toUpperCase()}), which UTF-8 cannot encode (RFC 8259 §8.1, PROTOCOL.md §framing).`,
       });
     }
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
@@ -310,14 +355,15 @@ export abstract class DriverBase implements Driver {
         kind: 'unknown-type',
         arrived: trimArrived(line),
         expected: `"type" to be one of ${[...REPLY_TYPES].join(', ')}`,
-        detail: type === undefined ? 'The message has no "type" field.' : `"type" is ${JSON.stringify(type)}.`,
+        detail: type === undefined ? 'The message has no "type" field.' : `"type" is ${preview(type, 80)}.`,
       });
     }
     const parsed = checkReply(message as Record<string, unknown>);
     if (!parsed.success) {
       const issues = parsed.error.issues
         .slice(0, 3)
-        .map((issue) => `${issue.path.length ? issue.path.join('.') : '(the message)'}: ${issue.message}`);
+        // Issues quote the message's own keys and values: each is cut to a readable length.
+        .map((issue) => printableCut(`${issue.path.length ? issue.path.join('.') : '(the message)'}: ${issue.message}`, 160));
       return this.break({
         kind: 'schema',
         section: REPLY_SECTION[type] ?? 'replies',
@@ -371,7 +417,15 @@ export abstract class DriverBase implements Driver {
   // ── wall-clock deadlines of protocol messages ──────────────────────────
 
   private addDeadline(request: Request): void {
-    this.deadlines.push({ id: request.id, type: request.type, at: Date.now() + this.timeoutMs });
+    const startup = request.type === 'hello' || (request.type === 'reset' && !this.resetSent);
+    if (request.type === 'reset') this.resetSent = true;
+    const ms = startup ? this.startupTimeoutMs : this.timeoutMs;
+    const deadline: Deadline = { id: request.id, type: request.type, at: Date.now() + ms, ms, startup };
+    // Deadlines stay in order of expiry, so the head is always the earliest (a start-up one is later).
+    let at = this.deadlines.length;
+    while (at > this.deadlinesHead && this.deadlines[at - 1]!.at > deadline.at) at--;
+    this.deadlines.splice(at, 0, deadline);
+    if (this.timer && at === this.deadlinesHead) this.clearTimer();
     if (!this.timer) this.armTimer();
   }
 
@@ -405,8 +459,10 @@ export abstract class DriverBase implements Driver {
     const final = FINAL_REPLY[head.type];
     this.break({
       kind: 'timeout',
-      expected: `a \`${final}\` reply to \`${head.type}\` (id ${head.id}) within ${this.timeoutMs} ms`,
-      detail: `Nothing answered \`${head.type}\` (id ${head.id}) within ${this.timeoutMs} ms (set with --timeout-ms).`,
+      expected: `a \`${final}\` reply to \`${head.type}\` (id ${head.id}) within ${head.ms} ms`,
+      detail: head.startup
+        ? `Nothing answered \`${head.type}\` (id ${head.id}) within the start-up allowance of ${head.ms} ms (--startup-timeout-ms; hello and the first reset get it).`
+        : `Nothing answered \`${head.type}\` (id ${head.id}) within the protocol-message limit of ${head.ms} ms (--timeout-ms).`,
     });
   }
 

@@ -9,7 +9,12 @@
  * when complete, so a character split across chunks arrives whole. A "\r"
  * just before the "\n" is dropped, for implementations written on platforms
  * whose text streams add one.
+ *
+ * A line that is not valid UTF-8 (PROTOCOL.md §framing) goes to `onBadUtf8`
+ * when the owner gives one: decoding it would silently turn the bad bytes into
+ * U+FFFD, and the harness would judge a string the implementation never wrote.
  */
+import { isUtf8 } from 'node:buffer';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -24,6 +29,49 @@ export interface Overflow {
 /** How much of an oversize line is kept to show a person. */
 const HEAD_BYTES = 512;
 
+export interface BadUtf8 {
+  /** Offset in the line of the first byte that does not belong to a well-formed UTF-8 sequence. */
+  readonly offset: number;
+  /** The line's length in bytes. */
+  readonly bytes: number;
+  /** The line decoded with replacement characters, for the error message. */
+  readonly line: string;
+}
+
+/**
+ * The offset of the first byte of `bytes` that is not part of a well-formed UTF-8 sequence
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or -1.
+ */
+export function firstBadUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) low = 0xa0;
+      if (b === 0xed) high = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) low = 0x90;
+      if (b === 0xf4) high = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? low : 0x80) || c > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
 export class LineFramer {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -33,6 +81,7 @@ export class LineFramer {
     private readonly maxLineBytes: number,
     private readonly onLine: (line: string) => void,
     private readonly onOverflow: (overflow: Overflow) => void,
+    private readonly onBadUtf8?: (bad: BadUtf8) => void,
   ) {}
 
   /** Feeds one chunk; calls onLine for each complete line, in order. */
@@ -43,20 +92,25 @@ export class LineFramer {
       if (newline === -1) break;
       const length = this.pendingBytes + newline - start;
       if (length > this.maxLineBytes) return this.overflow(chunk.subarray(start, newline), length);
-      let text: string;
+      let bytes: Buffer;
       if (this.pendingBytes === 0) {
         // The common case, a whole line inside one chunk: decode it in place.
         const end = newline > start && chunk[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline;
-        text = chunk.toString('utf8', start, end);
+        bytes = chunk.subarray(start, end);
       } else {
         this.pending.push(chunk.subarray(start, newline));
         const line = Buffer.concat(this.pending, length);
         this.pending = [];
         this.pendingBytes = 0;
         const end = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
-        text = line.toString('utf8', 0, end);
+        bytes = line.subarray(0, end);
       }
       start = newline + 1;
+      const text = bytes.toString('utf8');
+      if (this.onBadUtf8 && !isUtf8(bytes)) {
+        this.onBadUtf8({ offset: firstBadUtf8(bytes), bytes: bytes.length, line: text });
+        continue;
+      }
       this.onLine(text);
     }
     if (this.stopped || start >= chunk.length) return;

@@ -6,9 +6,14 @@
  * is data so that PROTOCOL.md §harness-errors, the reports and the tests all
  * read one list (spec/protocol.test.ts checks the document names every kind).
  *
+ * Everything an error quotes from the implementation (what arrived, its
+ * stderr) is bounded and passed through `printable`, so a message is safe to
+ * print to a terminal and to put in a report.
+ *
  * A broken protocol ends the run with exit code 3: the implementation's
  * behaviour can no longer be judged, so nothing it did counts as a verdict.
  */
+import { printable, printableCut } from './untrusted.ts';
 
 export const PROTOCOL_ERROR_KINDS = {
   'not-json': {
@@ -73,6 +78,12 @@ export const PROTOCOL_ERROR_KIND_NAMES = Object.keys(PROTOCOL_ERROR_KINDS) as Pr
 
 /** How much of an offending message a person is shown. */
 export const ARRIVED_CHARS_MAX = 200;
+/**
+ * A bound on every text field of an error, whatever a caller passed: `expected` and `detail`
+ * can quote a piece of what arrived (a type name, a schema issue), and that piece can be as
+ * long as a line.
+ */
+const FIELD_CHARS_MAX = 2000;
 /** How much of the implementation's stderr the message quotes (the report keeps more). */
 const STDERR_LINES_MAX = 20;
 const STDERR_CHARS_MAX = 2000;
@@ -101,8 +112,17 @@ export class ProtocolError extends Error {
   readonly detail: string | undefined;
   readonly stderrTail: string | undefined;
 
-  constructor(init: ProtocolErrorInit) {
-    const info = PROTOCOL_ERROR_KINDS[init.kind];
+  constructor(raw: ProtocolErrorInit) {
+    const info = PROTOCOL_ERROR_KINDS[raw.kind];
+    // Every field may carry the implementation's own text: each is bounded and made printable
+    // here, once, so no caller can put a terminal escape into a message or a report.
+    const init: ProtocolErrorInit = {
+      ...raw,
+      arrived: raw.arrived === undefined ? undefined : printableCut(raw.arrived, FIELD_CHARS_MAX),
+      expected: printableCut(raw.expected, FIELD_CHARS_MAX),
+      detail: raw.detail === undefined ? undefined : printableCut(raw.detail, FIELD_CHARS_MAX),
+      stderrTail: raw.stderrTail === undefined ? undefined : printable(raw.stderrTail.replace(/\r\n/g, '\n'), { multiline: true }),
+    };
     const section = `PROTOCOL.md §${init.section ?? info.section}`;
     super(formatMessage(init, section));
     this.kind = init.kind;
@@ -134,23 +154,31 @@ function formatMessage(init: ProtocolErrorInit, section: string): string {
   return lines.join('\n');
 }
 
+/** The last lines of stderr, each behind a "|" gutter; `tail` is already printable (multi-line). */
 function quoteStderr(tail: string | undefined): string {
   if (!tail) return '';
-  let text = tail.length > STDERR_CHARS_MAX ? '…' + tail.slice(-STDERR_CHARS_MAX) : tail;
+  const text = tail.length > STDERR_CHARS_MAX ? '…' + tail.slice(-STDERR_CHARS_MAX) : tail;
   const lines = text.replace(/\n$/, '').split('\n');
-  text = lines.slice(-STDERR_LINES_MAX).map((line) => `    | ${line}`).join('\n');
-  return text;
+  return lines
+    .slice(-STDERR_LINES_MAX)
+    .map((line) => `    | ${line}`)
+    .join('\n');
 }
 
 /**
  * A message as a person should see it: cut to ARRIVED_CHARS_MAX characters,
- * and JSON-quoted only when it holds control characters or leading or
- * trailing blanks, which would otherwise be invisible.
+ * JSON-quoted when it holds control characters or leading or trailing blanks,
+ * which would otherwise be invisible, and made printable (JSON.stringify leaves
+ * C1 controls, bidi controls and noncharacters as they are). The cut never
+ * splits a surrogate pair.
  */
 export function trimArrived(text: string, totalBytes?: number): string {
-  const cut = text.length > ARRIVED_CHARS_MAX ? text.slice(0, ARRIVED_CHARS_MAX) : text;
-  let shown = /[\x00-\x1f\x7f]|^\s|\s$|^$/.test(cut) ? JSON.stringify(cut) : cut;
-  if (text.length > ARRIVED_CHARS_MAX || (totalBytes !== undefined && totalBytes > cut.length)) {
+  const long = text.length > ARRIVED_CHARS_MAX;
+  let cut = long ? text.slice(0, ARRIVED_CHARS_MAX) : text;
+  if (long && /[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  // eslint-disable-next-line no-control-regex
+  let shown = printable(/[\x00-\x1f\x7f]|^\s|\s$|^$/.test(cut) ? JSON.stringify(cut) : cut);
+  if (long || (totalBytes !== undefined && totalBytes > cut.length)) {
     shown += `… (${totalBytes ?? Buffer.byteLength(text)} bytes)`;
   }
   return shown;

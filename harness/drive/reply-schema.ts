@@ -62,3 +62,78 @@ export function checkReply(message: Record<string, unknown>): ReplyCheck {
   if (message.type === 'result' && fastResult(message)) return { success: true, data: message as unknown as Reply };
   return Reply.safeParse(message);
 }
+
+// ── bounds checked before and after JSON.parse ───────────────────────────
+
+/**
+ * How deeply arrays and objects may nest in one line (PROTOCOL.md §framing). The deepest
+ * reply the schema allows nests 7 levels (an inspection's socket address); 64 leaves room
+ * and keeps every walk over a reply, and every message quoting one, shallow. JSON.parse
+ * itself does not recurse, but JSON.stringify, zod and any recursive walk do: a reply
+ * nested 100 000 levels deep would overflow the stack.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
+/**
+ * Where in `line` the nesting of arrays and objects first passes `depthMax`, or -1. A plain
+ * scan of the text, so it is safe on any input: brackets inside strings do not count.
+ */
+export function nestingBeyond(line: string, depthMax = MAX_NESTING_DEPTH): number {
+  // A line shorter than the limit cannot open more brackets than it has characters.
+  if (line.length <= depthMax) return -1;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++; // a backslash escapes the next character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b || code === 0x7b) {
+      if (++depth > depthMax) return i;
+    } else if (code === 0x5d || code === 0x7d) depth--;
+  }
+  return -1;
+}
+
+/** A string in a parsed message that holds an unpaired surrogate: where it is and which. */
+export interface LoneSurrogate {
+  /** The path to the string (keys and indices), "(key)" appended when the key itself is the one. */
+  readonly path: string;
+  readonly code: number;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** The only way a lone surrogate reaches a line that is valid UTF-8: a \u escape in the range D800–DFFF. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * The first string (or key) of a parsed line that holds an unpaired surrogate. Such a string
+ * has no UTF-8 form, so it cannot have been meant: JSON text is UTF-8 (RFC 8259 §8.1). `line`
+ * is the text the value was parsed from; lines without a surrogate escape are not walked.
+ * The value must already be known to nest at most MAX_NESTING_DEPTH levels.
+ */
+export function loneSurrogate(line: string, value: unknown): LoneSurrogate | undefined {
+  if (!SURROGATE_ESCAPE.test(line)) return undefined;
+  const stack: { node: unknown; path: string }[] = [{ node: value, path: '' }];
+  const found = (text: string, path: string): LoneSurrogate | undefined => {
+    const match = LONE_SURROGATE.exec(text);
+    return match ? { path: path || '(the message)', code: match[0].charCodeAt(0) } : undefined;
+  };
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (typeof node === 'string') {
+      const hit = found(node, path);
+      if (hit) return hit;
+    } else if (Array.isArray(node)) {
+      node.forEach((item, index) => stack.push({ node: item, path: path ? `${path}.${index}` : String(index) }));
+    } else if (typeof node === 'object' && node !== null) {
+      for (const [key, item] of Object.entries(node)) {
+        const keyHit = found(key, `${path ? `${path}.` : ''}(key)`);
+        if (keyHit) return keyHit;
+        stack.push({ node: item, path: path ? `${path}.${key}` : key });
+      }
+    }
+  }
+  return undefined;
+}

@@ -4,21 +4,25 @@
  *
  * The wire, step by step, as this driver plays it:
  *  1. Spawn the command (an argv, no shell unless --shell) as the leader of a
- *     new process group, stdin/stdout/stderr piped.
+ *     new process group, stdin/stdout/stderr piped, its environment carrying
+ *     DUALSOCK_RUN_ID=<a fresh random tag> (process-groups.ts).
  *  2. Write {"type":"hello","id":0,"version":1}; expect one hello reply
  *     naming both socket families (§hello) within the timeout.
  *  3. Write each request as one line: JSON.stringify(request) + "\n". Ids are
  *     the harness's; a batch's calls carry ids of their own (§ids).
- *  4. Read stdout as lines (§framing): each must be one JSON object matching
+ *  4. Read stdout as lines (§framing): each must be valid UTF-8, nest at most
+ *     MAX_NESTING_DEPTH levels, and be one JSON object matching
  *     the Reply schema, answering an id that waits for one. Replies may come
  *     in any order: a blocked call is answered when it completes.
  *  5. Protocol messages (hello, reset, settle, inspect, bye; the acks of
  *     batch, tick, fault and resume) must be answered within the wall-clock
  *     timeout; socket calls and handshakes follow the virtual clock (§timeouts).
- *  6. stderr is free-form; its last 64 KiB are kept for the report.
+ *  6. stderr is free-form; its last 64 KiB are kept for the report, with
+ *     every control character made visible (untrusted.ts).
  *  7. Write bye; expect an ack, then exit with code 0 within a second
  *     (§lifecycle). Whatever happens, the whole process group is killed at
- *     the end, so no grandchild outlives the run.
+ *     the end, and then every process still carrying the run's tag (a daemon
+ *     that left the group with setsid), so no descendant outlives the run.
  * Any deviation — a line that is not JSON, a line over MAX_LINE_BYTES, a
  * reply for an unknown id, an exit before bye — breaks the driver with a
  * ProtocolError that says what arrived, what was expected and which section
@@ -29,8 +33,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { MAX_LINE_BYTES } from '../../spec/messages.ts';
 import { DriverBase, type DriverOptions } from './driver.ts';
 import { LineFramer, LineWriter } from './line-framer.ts';
-import { registerGroup, signalGroup, unregisterGroup } from './process-groups.ts';
+import { endTagged, newRunId, registerGroup, registerTag, RUN_ID_VARIABLE, signalGroup, unregisterGroup, unregisterTag } from './process-groups.ts';
 import { trimArrived } from './protocol-error.ts';
+import { printable } from './untrusted.ts';
 import { UsageError } from './usage-error.ts';
 
 /** An argv run without a shell, or a command line handed to the shell (--shell). */
@@ -43,12 +48,12 @@ export interface SubprocessDriverOptions extends DriverOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How long the process group gets between SIGTERM and SIGKILL. */
   readonly killGraceMs?: number;
+  /** The tag put in the implementation's environment as DUALSOCK_RUN_ID (default: a fresh random one). */
+  readonly runId?: string;
 }
 
 /** How much of stderr is kept: the end matters (the panic, the stack trace). */
 export const STDERR_TAIL_BYTES = 64 * 1024;
-/** PROTOCOL.md §lifecycle: exit within a second of acknowledging bye. */
-const BYE_EXIT_MS = 1000;
 /** After an exit, how long to wait for the last bytes of stdout and stderr before judging. */
 const DRAIN_MS = 100;
 const KILL_GRACE_MS = 250;
@@ -93,10 +98,13 @@ export class SubprocessDriver extends DriverBase {
   private exited!: Promise<Exit>;
   private drained!: Promise<unknown>;
   private killing: Promise<void> | undefined;
+  /** The tag every process of this implementation carries in its environment. */
+  readonly runId: string;
 
   constructor(options: SubprocessDriverOptions) {
     super(options);
     this.options = options;
+    this.runId = options.runId ?? newRunId();
     this.describe = 'argv' in options.command ? options.command.argv.map(quoteForDisplay).join(' ') : options.command.shell;
     this.framer = new LineFramer(
       MAX_LINE_BYTES,
@@ -108,15 +116,23 @@ export class SubprocessDriver extends DriverBase {
           expected: `lines of at most ${MAX_LINE_BYTES} bytes, each ending with "\\n"`,
           detail: `The harness stopped reading after ${overflow.bytes} bytes of one line without a newline (the limit is ${MAX_LINE_BYTES}).`,
         }),
+      (bad) =>
+        this.break({
+          kind: 'not-json',
+          arrived: trimArrived(bad.line),
+          expected: 'JSON text in UTF-8 (RFC 8259 §8.1), every byte part of a well-formed UTF-8 sequence',
+          detail: `The line is not valid UTF-8: byte ${bad.offset} of its ${bad.bytes} starts no well-formed sequence (shown above as U+FFFD).`,
+        }),
     );
   }
 
+  /** The end of its stderr, control characters made visible: stderr is the implementation's to fill with anything. */
   stderrTail(): string {
-    return this.stderr.text();
+    return printable(this.stderr.text().replace(/\r\n/g, '\n'), { multiline: true });
   }
 
   protected override stderrTailForError(): string {
-    return this.stderr.text();
+    return this.stderrTail();
   }
 
   protected async launch(): Promise<void> {
@@ -134,8 +150,10 @@ export class SubprocessDriver extends DriverBase {
       // execa's own cleanup kills only the child; process-groups.ts kills the group.
       cleanup: false,
       cwd: this.options.cwd,
-      env: this.options.env,
+      // The tag reaches every descendant that keeps its environment, daemons included.
+      env: { ...this.options.env, [RUN_ID_VARIABLE]: this.runId },
     } as const;
+    registerTag(this.runId);
     const child = 'argv' in command ? execa(command.argv[0], command.argv.slice(1), common) : execa(command.shell, { ...common, shell: true });
     this.child = child;
     // The result promise settles when the process ends; everything it says, the events below say first.
@@ -146,6 +164,7 @@ export class SubprocessDriver extends DriverBase {
         child.once('error', reject);
       });
     } catch (error) {
+      unregisterTag(this.runId);
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new UsageError(
         `Could not start the implementation \`${this.describe}\`: ${code}.\n` +
@@ -191,13 +210,13 @@ export class SubprocessDriver extends DriverBase {
   protected async shutdown(polite: boolean): Promise<void> {
     if (!this.child || this.pgid === undefined) return;
     if (polite && !this.exit) {
-      const exitedInTime = await Promise.race([this.exited.then(() => true), sleep(BYE_EXIT_MS).then(() => false)]);
+      const exitedInTime = await Promise.race([this.exited.then(() => true), sleep(this.exitGraceMs).then(() => false)]);
       if (!exitedInTime) {
         this.break({
           kind: 'timeout',
           section: 'lifecycle',
-          expected: `the process to exit with code 0 within ${BYE_EXIT_MS} ms of acknowledging bye`,
-          detail: `It acknowledged bye but was still running ${BYE_EXIT_MS} ms later.`,
+          expected: `the process to exit with code 0 within ${this.exitGraceMs} ms of acknowledging bye (--exit-grace-ms)`,
+          detail: `It acknowledged bye but was still running ${this.exitGraceMs} ms later.`,
         });
       }
     }
@@ -228,18 +247,24 @@ export class SubprocessDriver extends DriverBase {
     void this.killGroup();
   }
 
-  /** SIGTERM to the group, a short grace for the leader, then SIGKILL to whatever is left. Idempotent. */
+  /**
+   * SIGTERM to the group, a short grace for the leader, then SIGKILL to whatever is left;
+   * then the same, by PID, for every process still carrying the run tag. Idempotent.
+   */
   private killGroup(): Promise<void> {
     this.killing ??= (async () => {
       const pgid = this.pgid;
       if (pgid === undefined) return;
+      const graceMs = this.options.killGraceMs ?? KILL_GRACE_MS;
       if (!this.exit) {
         signalGroup(pgid, 'SIGTERM');
-        await Promise.race([this.exited, sleep(this.options.killGraceMs ?? KILL_GRACE_MS)]);
+        await Promise.race([this.exited, sleep(graceMs)]);
       }
       signalGroup(pgid, 'SIGKILL');
       if (!this.exit) await Promise.race([this.exited, sleep(1000)]);
       unregisterGroup(pgid);
+      await endTagged(this.runId, graceMs);
+      unregisterTag(this.runId);
       this.framer.stop();
       // A grandchild could hold the pipes open; they are of no use now.
       this.child?.stdout?.destroy();

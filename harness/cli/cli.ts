@@ -14,7 +14,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CHAPTERS, REQUIREMENTS, REQUIREMENT_IDS, SEEDS, type Requirement } from '../../spec/requirements.ts';
-import { DEFAULT_TIMEOUT_MS, type Implementation } from '../drive/driver.ts';
+import { DEFAULT_EXIT_GRACE_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, type Implementation } from '../drive/driver.ts';
 import { parseImplementationSpec } from '../drive/drivers.ts';
 import { EXIT, REPORT_KINDS, type CheckOptions, type ExpectedFailure, type Output, type ReportKind, type ReportTarget } from '../judge/options.ts';
 import { UsageError } from '../drive/usage-error.ts';
@@ -24,7 +24,7 @@ const STDIO: Output = {
   err: (text) => void process.stderr.write(text),
 };
 
-const CHECK_EXAMPLE = 'dualsock check --impl "node fixtures/examples/minimal-subprocess/main.mjs" --seed 42 --budget 60s';
+const CHECK_EXAMPLE = 'dualsock check --impl "node --import tsx fixtures/examples/minimal-subprocess/main.mjs" --seed 42';
 
 const IMPL_HELP = `How --impl is read:
   If the value names an existing file ending in .ts, .js, .mjs, .mts or .cjs,
@@ -58,13 +58,15 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
     .addOption(new Option('--impl <module-or-command>', 'the implementation: a module path or a command line (see below)'))
     .option('--shell', 'run the --impl command line through /bin/sh')
     .option('--seed <n>', 'seed of the run (default: random, printed)')
-    .option('--runs <n>', 'runs per property')
-    .option('--budget <duration>', 'wall-clock budget of the whole check, e.g. 60s, 5m, 1500ms')
+    .option('--runs <n>', 'runs per property (default: 100 times the property\'s weight share; the seed decides every case)')
+    .option('--budget <duration>', 'a safety cap on wall-clock time, e.g. 10m: a check it cuts short is INCOMPLETE (exit 2), never CONFORMS')
     .option('--only <ids>', 'requirement IDs, chapters or properties to check (comma-separated, repeatable)', collect, [])
     .option('--strict', 'SHOULD failures fail the run too')
     .option('--expect-failures <file>', 'JSON file of requirement IDs expected to fail, with reasons')
     .option('--report <kind=path,…>', `reports to write: ${REPORT_KINDS.join(', ')} (comma-separated, repeatable)`, collect, [])
     .option('--timeout-ms <n>', `wall-clock timeout of each protocol message (default ${DEFAULT_TIMEOUT_MS})`)
+    .option('--startup-timeout-ms <n>', `wall-clock allowance for start-up: hello and the first reset (default ${DEFAULT_STARTUP_TIMEOUT_MS})`)
+    .option('--exit-grace-ms <n>', `how long a subprocess may take to exit after acknowledging bye (default ${DEFAULT_EXIT_GRACE_MS})`)
     .option('--thorough', 'inspect and check the invariants after every step, not only after batches, faults and handshakes')
     .option('--require <capabilities>', 'capabilities that must be declared (e.g. fs-server,crash): missing ones fail instead of being skipped', collect, [])
     .option('--corpus <dir>', 'replay the saved counterexamples in this directory first (a regression corpus)')
@@ -92,8 +94,10 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
     .addOption(new Option('--impl <module-or-command>', 'the implementation (default: the one recorded in the counterexample)'))
     .option('--shell', 'run the --impl command line through /bin/sh')
     .option('--timeout-ms <n>', `wall-clock timeout of each protocol message (default ${DEFAULT_TIMEOUT_MS})`)
-    .addHelpText('after', `\nExamples:\n  dualsock replay .dualsock/counterexamples/cbt-unique-owner.json\n  dualsock replay --seed 42 --path 3:1:0 --impl ./impl.ts\n\n${EXIT_HELP}\n`)
-    .configureOutput(outputFor(output, 'dualsock replay --help', 'dualsock replay .dualsock/counterexamples/x.json'))
+    .option('--startup-timeout-ms <n>', `wall-clock allowance for start-up: hello and the first reset (default ${DEFAULT_STARTUP_TIMEOUT_MS})`)
+    .option('--exit-grace-ms <n>', `how long a subprocess may take to exit after acknowledging bye (default ${DEFAULT_EXIT_GRACE_MS})`)
+    .addHelpText('after', `\nA counterexample file records the implementation it came from, as information: dualsock never runs it. Name the implementation with --impl.\n\nExamples:\n  dualsock replay .dualsock/counterexamples/cbt-allocation-seed42.json --impl ./impl.ts\n  dualsock replay --seed 42 --path 3:1:0 --impl ./impl.ts\n\n${EXIT_HELP}\n`)
+    .configureOutput(outputFor(output, 'dualsock replay --help', 'dualsock replay .dualsock/counterexamples/x.json --impl ./impl.ts'))
     .action(async (file: string | undefined, flags: Record<string, unknown>) => {
       const seed = flags.seed === undefined ? undefined : parseInteger('--seed', flags.seed, 0, 2 ** 32 - 1, '--seed 42');
       const path = typeof flags.path === 'string' ? flags.path : undefined;
@@ -102,8 +106,9 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
       }
       const impl = typeof flags.impl === 'string' ? parseImplementationSpec(flags.impl, flags.shell === true) : undefined;
       const timeoutMs = parseTimeout(flags.timeoutMs);
+      const { startupTimeoutMs, exitGraceMs } = parseLimits(flags);
       const { runReplay } = await import('./engine.ts');
-      code = await runReplay({ file, seed, path, impl, timeoutMs }, output);
+      code = await runReplay({ file, seed, path, impl, timeoutMs, startupTimeoutMs, exitGraceMs }, output);
     });
 
   program
@@ -182,6 +187,7 @@ export function parseCheckOptions(flags: Record<string, unknown>): CheckOptions 
     expectedFailures: typeof flags.expectFailures === 'string' ? readExpectedFailures(flags.expectFailures) : [],
     reports: parseReports(flags.report as string[]),
     timeoutMs: parseTimeout(flags.timeoutMs),
+    ...parseLimits(flags),
     thorough: flags.thorough === true,
     require: (flags.require as string[] | undefined ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean),
     corpus: typeof flags.corpus === 'string' ? flags.corpus : undefined,
@@ -214,6 +220,14 @@ function parsePath(path: unknown, seed: unknown): string | undefined {
   }
   if (seed === undefined) throw new UsageError('--path needs the --seed it was printed with; for example --seed 42 --path cbt-allocation:12:3:0.');
   return text;
+}
+
+/** The start-up allowance and the exit grace, when given. */
+function parseLimits(flags: Record<string, unknown>): { startupTimeoutMs?: number; exitGraceMs?: number } {
+  return {
+    ...(flags.startupTimeoutMs === undefined ? {} : { startupTimeoutMs: parseInteger('--startup-timeout-ms', flags.startupTimeoutMs, 1, 3_600_000, '--startup-timeout-ms 120000') }),
+    ...(flags.exitGraceMs === undefined ? {} : { exitGraceMs: parseInteger('--exit-grace-ms', flags.exitGraceMs, 0, 3_600_000, '--exit-grace-ms 5000') }),
+  };
 }
 
 function parseTimeout(value: unknown): number {
@@ -343,10 +357,10 @@ export function requirementTable(requirements: readonly Requirement[], checkedBy
 
 /** The reference model's adapter is written alongside the model; it is loaded only when asked for. */
 async function loadReferenceImplementation(): Promise<Implementation> {
-  const specifier = '../drive/reference-implementation.ts';
   let module: { createReferenceImplementation?: () => Implementation | Promise<Implementation> };
   try {
-    module = (await import(specifier)) as typeof module;
+    // A literal specifier, so that the compiled command line (scripts/build.mjs) bundles the adapter as a lazy chunk.
+    module = (await import('../drive/reference-implementation.ts')) as typeof module;
   } catch (error) {
     throw new UsageError(
       `serve-reference needs harness/drive/reference-implementation.ts, which could not be loaded: ${(error as Error).message}\n` +

@@ -6,8 +6,9 @@
  * a failure is found, before shrinking starts, and rewritten as shrinking
  * finds smaller ones, so an interrupted run still leaves one behind.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { WorldConfig } from '../../spec/config.ts';
 import { Fault, HandshakeOutcome, Op, Outcome } from '../../spec/messages.ts';
@@ -15,6 +16,9 @@ import type { Command } from '../generate/plan.ts';
 import type { TraceEntry } from './runner.ts';
 
 export const COUNTEREXAMPLE_FORMAT = 1;
+
+/** dualsock's version, recorded in every counterexample and report (a test keeps it equal to package.json's). */
+export const VERSION = '0.1.0';
 
 const CallCommand = z.object({ process: z.string(), call: Op });
 const Scenario = z.object({
@@ -60,11 +64,38 @@ export const CounterexampleSchema = z.object({
 });
 export type Counterexample = z.infer<typeof CounterexampleSchema>;
 
+/**
+ * Writes a file whole or not at all: a temp file beside it, then a rename. A write that fails
+ * (a full disk, a read-only folder) leaves no temp file behind and throws with the path.
+ */
 export function writeAtomically(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
-  writeFileSync(temp, content);
-  renameSync(temp, path);
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temp, content);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Claims a file name no other check has taken in `dir`: `<base>.json`, else `<base>-2.json`, …
+ * The claim is an exclusive create, so two checks with the same seed and output folder, even
+ * running at once, never write over each other's counterexamples.
+ */
+export function claimFile(dir: string, base: string): string {
+  mkdirSync(dir, { recursive: true });
+  for (let n = 1; ; n++) {
+    const path = join(dir, `${base}${n === 1 ? '' : `-${n}`}.json`);
+    try {
+      closeSync(openSync(path, 'wx'));
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }
 
 export function saveCounterexample(path: string, counterexample: Counterexample): void {

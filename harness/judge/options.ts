@@ -34,6 +34,10 @@ export interface CheckOptions {
   readonly reports: readonly ReportTarget[];
   /** Wall-clock bound for each protocol message. */
   readonly timeoutMs: number;
+  /** Wall-clock bound for start-up (hello and the first reset); default DEFAULT_STARTUP_TIMEOUT_MS. */
+  readonly startupTimeoutMs?: number;
+  /** How long a subprocess may take to exit after acknowledging bye; default DEFAULT_EXIT_GRACE_MS. */
+  readonly exitGraceMs?: number;
   /** Inspect after every step, not only after batches, faults and handshakes. */
   readonly thorough?: boolean;
   /** Capabilities that must be declared: missing ones fail the run instead of being skipped. */
@@ -62,6 +66,8 @@ export interface ReplayOptions {
   /** Absent: the implementation recorded in the counterexample. */
   readonly impl?: ImplementationSpec;
   readonly timeoutMs: number;
+  readonly startupTimeoutMs?: number;
+  readonly exitGraceMs?: number;
 }
 
 /** Where the engine writes what a person reads; the CLI passes process.stdout/stderr, tests pass buffers. */

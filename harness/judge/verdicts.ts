@@ -2,12 +2,15 @@
  * Verdicts per requirement, from what the runs exercised and what failed:
  * fail (a MUST broken, or a SHOULD under --strict), expected (a failure the
  * expected-failures file lists), warn (a SHOULD not met), pass, skipped (the
- * implementation lacks a capability the checks need) and not-reached (no run
- * ever exercised it — a gap in the run, reported, never a pass).
+ * implementation lacks a capability the checks need), not-reached (no run
+ * ever exercised it — a gap in the run, reported, never a pass) and stale (the
+ * expected-failures file lists it, yet it was exercised and did not fail: the
+ * entry is out of date, as vitest's `test.fails` reports a test that passes;
+ * a failing verdict under --strict).
  */
 import { REQUIREMENTS, type Requirement } from '../../spec/requirements.ts';
 
-export type Status = 'pass' | 'fail' | 'expected' | 'warn' | 'skipped' | 'not-reached';
+export type Status = 'pass' | 'fail' | 'expected' | 'stale' | 'warn' | 'skipped' | 'not-reached';
 
 export interface Verdict {
   readonly requirement: Requirement;
@@ -46,6 +49,9 @@ export function verdicts(tally: Tally, strict: boolean): Verdict[] {
     const skip = tally.skipped.get(id);
     if (skip && exercised === 0) return { ...base, status: 'skipped', detail: skip };
     if (exercised === 0) return { ...base, status: 'not-reached', detail: null };
+    if (expectedReason !== undefined) {
+      return { ...base, status: 'stale', detail: `expected to fail (${expectedReason}), yet exercised ${exercised}× without failing: remove it from the expected-failures file` };
+    }
     return { ...base, status: 'pass', detail: null };
   });
 }

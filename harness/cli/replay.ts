@@ -1,0 +1,100 @@
+/**
+ * `dualsock replay` and the corpus: counterexample files run again.
+ *
+ * A counterexample file may come from anyone. dualsock never runs what one
+ * names: the implementation it records is information, shown to the user with
+ * the exact command to run it, and only `--impl` on the command line decides
+ * what is started. A file that is not a counterexample, or whose steps cannot
+ * be played in its own world, is a usage error that names the file and says
+ * what to do, never a stack trace.
+ */
+import { requirement } from '../../spec/requirements.ts';
+import { createDriver } from '../drive/drivers.ts';
+import { Session } from '../drive/session.ts';
+import { ProtocolError } from '../drive/protocol-error.ts';
+import { UsageError } from '../drive/usage-error.ts';
+import { printable } from '../drive/untrusted.ts';
+import { type Counterexample, traceText } from '../judge/counterexample.ts';
+import { sameFailure } from '../judge/replay.ts';
+import type { Run } from '../judge/runner.ts';
+import { shellQuote } from '../judge/property-run.ts';
+import { EXIT, type Output, type ReplayOptions } from '../judge/options.ts';
+import { runCheck } from './check.ts';
+import { implText, installInterrupt } from './implementation.ts';
+import { loadFile, replayFile } from './corpus.ts';
+
+export async function runReplay(options: ReplayOptions & { readonly implText?: string }, output: Output): Promise<number> {
+  if (!options.file) {
+    // A seed and a path: that is check's exact re-run of one failure.
+    if (!options.impl) {
+      output.err('dualsock replay --seed N --path P also needs --impl (a counterexample file records it; a path does not).\n');
+      return EXIT.usage;
+    }
+    return runCheck({ impl: options.impl, seed: options.seed, path: options.path, only: [], strict: false, expectedFailures: [], reports: [], timeoutMs: options.timeoutMs }, output);
+  }
+  let c: Counterexample;
+  try {
+    c = loadFile(options.file);
+  } catch (error) {
+    output.err(`dualsock replay: ${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  if (!options.impl) {
+    // The recorded implementation is what someone else ran; running it is the user's decision.
+    const recorded = c.implementation.endsWith(' (--shell)') ? c.implementation.slice(0, -' (--shell)'.length) : c.implementation;
+    const shell = recorded !== c.implementation;
+    output.err(
+      `dualsock replay: this file records the implementation ${printable(JSON.stringify(c.implementation))}.\n` +
+        'dualsock never runs an implementation named inside a file. Name the one to replay against with --impl, for example:\n' +
+        `  npx dualsock replay ${shellQuote(options.file)} --impl ${shellQuote(printable(recorded))}${shell ? ' --shell' : ''}\n`,
+    );
+    return EXIT.usage;
+  }
+  const spec = options.impl;
+  const driver = createDriver(spec, { timeoutMs: options.timeoutMs });
+  const stopSignals = installInterrupt(driver);
+  let current: Run | null = null;
+  try {
+    const hello = await driver.start();
+    const session = new Session(driver, hello);
+    output.out(`dualsock replay: ${c.steps.length} steps of ${printable(c.property)} (seed ${c.seed}) against ${printable(implText(spec, options.implText).text)}, twice\n`);
+    const first = await replayFile(session, options.file, c, (run) => (current = run));
+    const second = await replayFile(session, options.file, c, (run) => (current = run));
+    await driver.stop();
+    if (driver.broken) throw driver.broken;
+    const a = sameFailure(first, c);
+    const b = sameFailure(second, c);
+    const shown = first.failure ? first : second;
+    output.out(printable(traceText(shown.trace), { multiline: true }) + '\n');
+    const recorded = `Recorded: ${printable(c.violated[0] ?? '?')} — ${printable(c.expected)}; got ${printable(c.actual)}`;
+    if (!a && !b) {
+      const other = first.failure ?? second.failure;
+      if (other) {
+        output.out(`✗ still fails, differently: now ${other.reqs[0]} at step #${other.command} — expected ${printable(other.expected)}; got ${printable(other.actual)}.\n  ${recorded}\n`);
+        return EXIT.nonConformance;
+      }
+      output.out(`✓ not reproduced: both replays pass. ${recorded}\n`);
+      return EXIT.conforms;
+    }
+    const label = a && b ? 'deterministic' : 'flaky (reproduced in one replay of two)';
+    const failure = (a ? first : second).failure!;
+    const req = requirement(failure.reqs[0]!);
+    output.out(`✗ reproduced, ${label}: ${req.id} (${req.level}) — ${req.title}\n  expected: ${printable(failure.expected)}\n  actual:   ${printable(failure.actual)}\n`);
+    return EXIT.nonConformance;
+  } catch (error) {
+    await driver.stop();
+    if (error instanceof ProtocolError) {
+      const run = current as Run | null;
+      if (run) output.out(`the replay up to the break:\n${printable(traceText(run.trace), { multiline: true })}\n  #${run.commands.length - 1} was running\n`);
+      output.err(error.message + '\n');
+      return EXIT.protocol;
+    }
+    if (error instanceof UsageError) {
+      output.err(`dualsock replay: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  } finally {
+    stopSignals();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * What every run of a check adds up to: which requirements were exercised and
+ * how often, which failed (and where their counterexample is), which were
+ * skipped for a missing capability, and the counts the report prints.
+ */
+import { REQUIREMENTS } from '../../spec/requirements.ts';
+import type { Run } from './runner.ts';
+import type { Tally } from './verdicts.ts';
+
+/** Requirements no run can reach when a capability is missing. */
+export function reqsOfCapability(capability: string): string[] {
+  if (capability === 'handshakes' || capability.startsWith('role:')) return REQUIREMENTS.filter((r) => r.chapter === 'fs' || r.chapter === 'db' || r.chapter === 'handshake').map((r) => r.id);
+  const kind = capability.replace(/^fault:/, '');
+  const map: Record<string, string[]> = {
+    crash: ['FAULT-CRASH-TEARDOWN', 'FAULT-RECOVER-RECLAIMS'],
+    recover: ['FAULT-RECOVER-RECLAIMS'],
+    partition: ['FAULT-PARTITION-HOLDS', 'FAULT-HEAL-DELIVERS'],
+    heal: ['FAULT-HEAL-DELIVERS'],
+    reset: ['FAULT-RESET'],
+    'stg-fail': ['FAULT-STG-FAIL-EIO'],
+    'stg-repair': ['FAULT-STG-FAIL-EIO'],
+    'cbt-reserve': ['FAULT-CBT-RESERVE'],
+    'cbt-release': ['FAULT-CBT-RESERVE'],
+    delay: ['FAULT-DELAY-CHANNEL'],
+    undelay: ['FAULT-DELAY-CHANNEL'],
+  };
+  return map[kind] ?? [];
+}
+
+export class Accumulator {
+  readonly exercised = new Map<string, number>();
+  readonly failures = new Map<string, { detail: string; counterexample: string | null }>();
+  readonly findings = new Map<string, string>();
+  readonly skipped = new Map<string, string>();
+  readonly skippedCapabilities = new Map<string, number>();
+  runs = 0;
+  calls = 0;
+  epochs = 0;
+  handshakes = 0;
+  readonly goals = new Map<string, number>();
+
+  absorb(run: Run): void {
+    this.runs += 1;
+    for (const goal of run.goals) this.goals.set(goal, (this.goals.get(goal) ?? 0) + 1);
+    this.calls += run.stats.calls;
+    this.handshakes += run.stats.handshakes;
+    this.epochs += run.stats.epochs;
+    for (const [req, n] of run.touched) this.exercised.set(req, (this.exercised.get(req) ?? 0) + n);
+    for (const finding of run.soft) if (!this.findings.has(finding.req)) this.findings.set(finding.req, finding.message);
+    for (const [capability, n] of run.skipped) {
+      this.skippedCapabilities.set(capability, (this.skippedCapabilities.get(capability) ?? 0) + n);
+      for (const req of reqsOfCapability(capability)) this.skipped.set(req, `the implementation does not support ${capability}`);
+    }
+  }
+
+  /** The first failure of a requirement is the one reported; later ones add nothing a person needs. */
+  fail(req: string, detail: string, counterexample: string | null): void {
+    if (!this.failures.has(req)) this.failures.set(req, { detail, counterexample });
+  }
+
+  tally(expected: ReadonlyMap<string, string>): Tally {
+    return { exercised: this.exercised, failures: this.failures, findings: this.findings, skipped: this.skipped, expected };
+  }
+}

@@ -8,7 +8,7 @@ import { inspect } from '../../reference/index.ts';
 import { stateAfter } from '../../reference/testing/sim.ts';
 import { DEFAULT_CONFIG } from '../../spec/config.ts';
 import type { Inspection, Op } from '../../spec/messages.ts';
-import { diffInspections } from './runner.ts';
+import { diffInspections } from './inspection-diff.ts';
 
 function modelAfter(calls: readonly [string, Op][]): Inspection {
   return inspect(stateAfter(DEFAULT_CONFIG, calls));

@@ -141,3 +141,149 @@ describe('in-process driver specifics', () => {
     await driver.stop();
   });
 });
+
+/**
+ * Why these tests? An implementation's output is untrusted. Whatever one line holds — a reply
+ * nested 100 000 levels deep, a 1 MB `type`, bytes that are not UTF-8, a lone surrogate, terminal
+ * escape sequences — the harness must answer with a protocol error (exit 3) whose message is of
+ * bounded size and safe to print, never crash (a stack overflow exits 1, which reads as a
+ * non-conformance). Each row runs as a subprocess (a fixtures/misbehaving program) and
+ * in-process (a factory writing the same reply).
+ */
+describe('hostile replies: a bounded, printable protocol error from either driver, never a crash', () => {
+  /** A value nested `depth` arrays deep, built without recursion. */
+  const nested = (depth: number): unknown => {
+    let value: unknown = [];
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
+  const capabilities = { families: ['net', 'dss'], handshakes: [], faults: [] };
+  const MESSAGE_CHARS_MAX = 4000;
+  // eslint-disable-next-line no-control-regex
+  const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\ufffe\uffff]|\p{Cs}/u;
+
+  const answering = (make: (id: number) => unknown): Driver =>
+    new InProcessDriver({
+      timeoutMs: TIMEOUT_MS,
+      module: () => ({ handle: (request, reply) => void (request.type === 'hello' && reply(make(request.id) as Reply)) }),
+    });
+  const program = (...argv: string[]): Driver =>
+    new SubprocessDriver({ timeoutMs: 5_000, command: { argv: [process.execPath, ...argv] } });
+
+  test.concurrent.each<{ name: string; driver: () => Driver; kind: string; section: string; phrases: RegExp[] }>([
+    {
+      name: 'subprocess: a "type" nested 100 000 levels deep',
+      driver: () => program('fixtures/misbehaving/deep-reply/main.mjs', 'type'),
+      kind: 'schema',
+      section: 'framing',
+      phrases: [/nested at most 64 levels deep/, /did not parse it/],
+    },
+    {
+      name: 'subprocess: a hello whose name is nested 100 000 levels deep',
+      driver: () => program('fixtures/misbehaving/deep-reply/main.mjs', 'name'),
+      kind: 'schema',
+      section: 'framing',
+      phrases: [/nested at most 64 levels deep/],
+    },
+    {
+      name: 'in-process: a "type" nested 100 000 levels deep',
+      driver: () => answering((id) => ({ type: nested(100_000), id })),
+      kind: 'not-json',
+      section: 'framing',
+      phrases: [/cannot serialise/],
+    },
+    {
+      name: 'in-process: a "type" nested 1 000 levels deep',
+      driver: () => answering((id) => ({ type: nested(1_000), id })),
+      kind: 'schema',
+      section: 'framing',
+      phrases: [/nested at most 64 levels deep/],
+    },
+    {
+      name: 'subprocess: a 1 MB "type"',
+      driver: () => program('fixtures/misbehaving/deep-reply/main.mjs', 'huge-type'),
+      kind: 'unknown-type',
+      section: 'replies',
+      phrases: [/"type" is "tttt.*…"/, /\(1000018 bytes\)/],
+    },
+    {
+      name: 'in-process: a 1 MB "type"',
+      driver: () => answering((id) => ({ type: 't'.repeat(1_000_000), id })),
+      kind: 'unknown-type',
+      section: 'replies',
+      phrases: [/"type" is "tttt.*…"/],
+    },
+    {
+      name: 'in-process: a 1 MB key where none is allowed',
+      driver: () => answering((id) => ({ type: 'hello', id, version: 1, name: 'x', capabilities, ['k'.repeat(1_000_000)]: 1 })),
+      kind: 'schema',
+      section: 'hello',
+      phrases: [/Unrecognized key/],
+    },
+    {
+      name: 'subprocess: bytes that are not UTF-8 inside a string',
+      driver: () => program('fixtures/misbehaving/bad-utf8/main.mjs'),
+      kind: 'not-json',
+      section: 'framing',
+      phrases: [/not valid UTF-8: byte 44 of its 119/, /RFC 8259/],
+    },
+    {
+      name: 'subprocess: a lone surrogate written as \\ud800',
+      driver: () => program('fixtures/misbehaving/hostile-text/main.mjs', 'surrogate'),
+      kind: 'not-json',
+      section: 'framing',
+      phrases: [/The string at name holds an unpaired surrogate \(U\+D800\), which UTF-8 cannot encode/],
+    },
+    {
+      name: 'in-process: a lone surrogate in the name',
+      driver: () => answering((id) => ({ type: 'hello', id, version: 1, name: 'x\ud800y', capabilities })),
+      kind: 'not-json',
+      section: 'framing',
+      phrases: [/The string at name holds an unpaired surrogate \(U\+D800\), which UTF-8 cannot encode/],
+    },
+    {
+      name: 'subprocess: escape sequences as the "type"',
+      driver: () => program('fixtures/misbehaving/hostile-text/main.mjs', 'arrived'),
+      kind: 'unknown-type',
+      section: 'replies',
+      phrases: [/"type" is "\\x1b\]52;c;ZXZpbA==\\x07\\x1b\[2J\\x9b31m\\u\{fffe\}"/],
+    },
+    {
+      name: 'in-process: escape sequences as the "type"',
+      driver: () => answering((id) => ({ type: '\x1b]52;c;ZXZpbA==\x07\x1b[2J\u009b31m\ufffe', id })),
+      kind: 'unknown-type',
+      section: 'replies',
+      phrases: [/"type" is "\\x1b\]52;c;ZXZpbA==\\x07\\x1b\[2J\\x9b31m\\u\{fffe\}"/],
+    },
+    {
+      name: 'in-process: a hello for version 2 from a hostile name',
+      driver: () => answering((id) => ({ type: 'hello', id, version: 2, name: '\x1b[2K\rCONFORMS\u009b', capabilities })),
+      kind: 'version',
+      section: 'hello',
+      phrases: [/version 2 \(from "\\x1b\[2K\\rCONFORMS\\x9b"\)/],
+    },
+    {
+      name: 'subprocess: escape sequences on stderr, then a crash',
+      driver: () => program('fixtures/misbehaving/hostile-text/main.mjs', 'crash'),
+      kind: 'exit',
+      section: 'lifecycle',
+      phrases: [/\| panic: \\x1b\]52;c;ZXZpbA==\\x07\n/, /\| \\x1b\[1A\\x1b\[2K\\r {2}CONFORMS \(exit 0\)\n/],
+    },
+  ])('$name', async ({ driver: make, kind, section, phrases }) => {
+    const driver = make();
+    const error = await driver.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await driver.stop();
+    expect(error).toBeInstanceOf(ProtocolError);
+    const protocolError = error as ProtocolError;
+    expect(protocolError.kind).toBe(kind);
+    expect(protocolError.section).toBe(`PROTOCOL.md §${section}`);
+    for (const phrase of phrases) expect(protocolError.message).toMatch(phrase);
+    expect(protocolError.message.length).toBeLessThan(MESSAGE_CHARS_MAX);
+    expect(protocolError.message).not.toMatch(UNSAFE);
+    expect(protocolError.oneLine).not.toMatch(UNSAFE);
+    expect(driver.stderrTail()).not.toMatch(UNSAFE);
+  });
+});

@@ -5,9 +5,9 @@
  * including near misses.
  */
 import fc from 'fast-check';
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { Reply } from '../../spec/messages.ts';
-import { checkReply } from './reply-schema.ts';
+import { checkReply, loneSurrogate, MAX_NESTING_DEPTH, nestingBeyond } from './reply-schema.ts';
 
 const address = fc.oneof(
   fc.record({ host: fc.constantFrom('srv', 'cli', ''), port: fc.integer({ min: -1, max: 70000 }) }),
@@ -68,4 +68,42 @@ test.each([
   { type: 'result', id: 1, outcome: { error: 'ECONNREFUSED' } },
 ])('a valid result passes: %j', (m) => {
   expect(checkReply(m).success).toBe(true);
+});
+
+/**
+ * Why these tests? JSON.parse does not recurse, but everything after it may (zod, a message
+ * quoting the value, JSON.stringify): a line nested 100 000 levels deep crashed the harness with
+ * a stack overflow, which exits 1 and reads as a non-conformance. The depth is checked on the
+ * text before parsing. A lone surrogate in a string has no UTF-8 form: it is found after parsing.
+ */
+describe('nestingBeyond', () => {
+  test('the deepest real replies pass', () => {
+    expect(nestingBeyond('{"type":"inspection","id":1,"state":{"processes":[{"sockets":[{"local":{"host":"srv","port":1}}]}]}}')).toBe(-1);
+  });
+  test('one level past the limit is found where it opens', () => {
+    const line = '['.repeat(MAX_NESTING_DEPTH + 1) + ']'.repeat(MAX_NESTING_DEPTH + 1);
+    expect(nestingBeyond(line)).toBe(MAX_NESTING_DEPTH);
+    expect(nestingBeyond('['.repeat(MAX_NESTING_DEPTH) + ']'.repeat(MAX_NESTING_DEPTH))).toBe(-1);
+  });
+  test('brackets inside strings, escaped quotes included, do not count', () => {
+    const inString = JSON.stringify({ name: '"[{'.repeat(100) + '\\' });
+    expect(nestingBeyond(inString)).toBe(-1);
+  });
+  test('100 000 levels: found at once, and on text only', () => {
+    const line = `{"type":${'['.repeat(100_000)}${']'.repeat(100_000)},"id":1}`;
+    expect(nestingBeyond(line)).toBe(8 + MAX_NESTING_DEPTH - 1);
+  });
+});
+
+describe('loneSurrogate', () => {
+  const check = (line: string) => loneSurrogate(line, JSON.parse(line));
+  test('a lone surrogate escape in a value or a key is found, with its path', () => {
+    expect(check('{"type":"hello","name":"x\\ud800y"}')).toEqual({ path: 'name', code: 0xd800 });
+    expect(check('{"a":[{"b":"\\udfff"}]}')).toEqual({ path: 'a.0.b', code: 0xdfff });
+    expect(check('{"\\udc00":1}')).toEqual({ path: '(key)', code: 0xdc00 });
+  });
+  test('a well-formed pair, written as escapes or as itself, is fine', () => {
+    expect(check('{"name":"\\ud83d\\ude00"}')).toBeUndefined();
+    expect(check('{"name":"🙂 \\\\ud800"}')).toBeUndefined();
+  });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ProtocolError } from './protocol-error.ts';
-import { signalGroup } from './process-groups.ts';
+import { endTagged, newRunId, RUN_ID_VARIABLE, signalGroup, taggedProcesses } from './process-groups.ts';
 import { SubprocessDriver, TailBuffer } from './subprocess.ts';
 import { isGone, livingInGroup, processGroupOf, waitFor } from './testing/processes.ts';
 import { UsageError } from './usage-error.ts';
@@ -43,7 +43,7 @@ describe('SubprocessDriver', () => {
 
   test('stopping after a timeout kills the grandchild too', async () => {
     const file = pidFile();
-    const driver = new SubprocessDriver({ timeoutMs: 500, killGraceMs: 100, command: { argv: [node, 'fixtures/misbehaving/grandchild-hang/main.mjs', file] } });
+    const driver = new SubprocessDriver({ timeoutMs: 500, startupTimeoutMs: 5_000, killGraceMs: 100, command: { argv: [node, 'fixtures/misbehaving/grandchild-hang/main.mjs', file] } });
     const error = await driver.start().catch((e: unknown) => e);
     expect((error as ProtocolError).kind).toBe('timeout');
     const grandchild = Number(readFileSync(file, 'utf8'));
@@ -56,7 +56,7 @@ describe('SubprocessDriver', () => {
   test.concurrent.each(['SIGINT', 'SIGTERM'] as const)('a harness killed by %s takes the whole group with it', async (signal) => {
     const file = pidFile();
     const harness = execa(node, ['--import', 'tsx', 'harness/drive/testing/hold-grandchild.ts', file], { reject: false });
-    const grandchild = await waitFor(() => (existsSync(file) && readFileSync(file, 'utf8') ? Number(readFileSync(file, 'utf8')) : undefined), 10_000, 'the grandchild pid file');
+    const grandchild = await waitFor(() => (existsSync(file) && readFileSync(file, 'utf8') ? Number(readFileSync(file, 'utf8')) : undefined), 30_000, 'the grandchild pid file');
     const group = processGroupOf(grandchild)!;
     try {
       expect(livingInGroup(group).length).toBe(2);
@@ -69,5 +69,74 @@ describe('SubprocessDriver', () => {
       signalGroup(group, 'SIGKILL');
       harness.kill('SIGKILL');
     }
+  });
+});
+
+/**
+ * Why these tests? A process group holds every descendant only until one calls setsid(): a
+ * daemon started with a double fork is in a session of its own, adopted by init, and killing
+ * the group misses it. The run tag in its environment (DUALSOCK_RUN_ID) does not: at teardown
+ * the harness ends every process that carries it.
+ */
+describe('the run tag', () => {
+  test.concurrent.each(['node', 'setsid'])('a daemon double-forked with setsid (%s) is gone after stop', async (how) => {
+    const file = pidFile();
+    const driver = new SubprocessDriver({ timeoutMs: 20_000, killGraceMs: 100, command: { argv: [node, 'fixtures/misbehaving/daemon/main.mjs', file, how] } });
+    await driver.start();
+    const daemon = Number(readFileSync(file, 'utf8'));
+    try {
+      expect(isGone(daemon)).toBe(false);
+      // The daemon really left: another session, another group, so the group kill alone would miss it.
+      expect(processGroupOf(daemon)).toBe(daemon);
+      expect(readFileSync(`/proc/${daemon}/environ`, 'latin1').split('\0')).toContain(`${RUN_ID_VARIABLE}=${driver.runId}`);
+      expect(taggedProcesses(driver.runId)).toContain(daemon);
+      await driver.stop();
+      expect(driver.broken).toBeUndefined();
+      // It ignores SIGTERM: only the SIGKILL after the grace ends it.
+      await waitFor(() => (isGone(daemon) ? true : undefined), 3_000, `daemon ${daemon} to be gone`);
+      expect(taggedProcesses(driver.runId)).toEqual([]);
+    } finally {
+      if (!isGone(daemon)) process.kill(daemon, 'SIGKILL');
+    }
+  });
+
+  test('endTagged ends what carries the tag, and nothing else', async () => {
+    const tag = newRunId();
+    const spawnSleeper = (runId: string) =>
+      execa(node, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1 << 30);"], { env: { [RUN_ID_VARIABLE]: runId }, reject: false });
+    const tagged = spawnSleeper(tag);
+    const other = spawnSleeper(newRunId());
+    try {
+      await waitFor(() => (taggedProcesses(tag).includes(tagged.pid!) ? true : undefined), 5_000, 'the tagged process to show up');
+      expect(await endTagged(tag, 100)).toEqual([tagged.pid]);
+      await waitFor(() => (isGone(tagged.pid!) ? true : undefined), 2_000, 'the tagged process to be gone');
+      expect(isGone(other.pid!)).toBe(false);
+    } finally {
+      tagged.kill('SIGKILL');
+      other.kill('SIGKILL');
+    }
+  });
+
+  test('a tag that matches only as a prefix is not the tag', async () => {
+    const tag = newRunId();
+    const longer = execa(node, ['-e', 'setInterval(() => {}, 1 << 30);'], { env: { [RUN_ID_VARIABLE]: `${tag}0` }, reject: false });
+    try {
+      await waitFor(() => (existsSync(`/proc/${longer.pid}/environ`) ? true : undefined), 2_000, 'the process');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(taggedProcesses(tag)).toEqual([]);
+    } finally {
+      longer.kill('SIGKILL');
+    }
+  });
+});
+
+describe('stderr', () => {
+  test('is kept with its control characters made visible, line feeds and tabs kept', async () => {
+    const driver = new SubprocessDriver({ timeoutMs: 5_000, command: { argv: [node, 'fixtures/misbehaving/hostile-text/main.mjs', 'crash'] } });
+    await driver.start().catch(() => undefined);
+    await driver.stop();
+    expect(driver.stderrTail()).toContain('panic: \\x1b]52;c;ZXZpbA==\\x07\n\\x1b[1A\\x1b[2K\\r  CONFORMS (exit 0)\n');
+    // eslint-disable-next-line no-control-regex
+    expect(driver.stderrTail()).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });
 });

@@ -4,7 +4,7 @@
  * must see instead: nothing that a terminal or an XML parser would act on.
  */
 import { describe, expect, test } from 'vitest';
-import { printable } from './untrusted.ts';
+import { preview, printable, printableCut, trimList } from './untrusted.ts';
 
 describe('printable', () => {
   test.each([
@@ -20,6 +20,8 @@ describe('printable', () => {
     ['a right-to-left override', 'abc\u202edcba', 'abc\\u{202e}dcba'],
     ['newlines and tabs on one line', 'a\nb\tc', 'a\\nb\\tc'],
     ['NUL and DEL', '\x00\x7f', '\\x00\\x7f'],
+    ['the bidi marks LRM, RLM and ALM', 'a\u200eb\u200fc\u061cd', 'a\\u{200e}b\\u{200f}c\\u{61c}d'],
+    ['a line separator posing as a line break', 'ok\u2028CONFORMS\u2029', 'ok\\u{2028}CONFORMS\\u{2029}'],
   ])('%s', (_name, input, shown) => {
     expect(printable(input)).toBe(shown);
   });
@@ -34,5 +36,49 @@ describe('printable', () => {
       // eslint-disable-next-line no-control-regex
       expect(shown).not.toMatch(/[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]/);
     }
+  });
+});
+
+/** A value nested `depth` arrays deep, built without recursion (as JSON.parse would build it). */
+function nested(depth: number): unknown {
+  let value: unknown = [];
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+describe('preview: a bounded look at a value from outside', () => {
+  test('a small value reads as JSON', () => {
+    expect(preview({ type: 'hello', id: 0, families: ['net'] })).toBe('{"type":"hello","id":0,"families":["net"]}');
+  });
+
+  test('a value nested 100 000 levels deep is shown a few levels down, without overflowing the stack', () => {
+    expect(preview(nested(100_000))).toBe('[[[[[…]]]]]');
+  });
+
+  test('a 1 MB string and a 500 000-element list are cut to the budget', () => {
+    const huge = preview('t'.repeat(1_000_000), 80);
+    expect(huge.length).toBeLessThanOrEqual(84);
+    expect(huge.startsWith('"ttt')).toBe(true);
+    const long = preview(Array.from({ length: 500_000 }, (_, i) => i), 60);
+    expect(long.length).toBeLessThanOrEqual(62);
+    expect(long).toMatch(/^\[0,1,2,.*…$/);
+  });
+
+  test('strings and keys inside are printable', () => {
+    expect(preview({ '\x1b[2J': '\x1b]52;c;eA==\x07' })).toBe('{"\\x1b[2J":"\\x1b]52;c;eA==\\x07"}');
+  });
+
+  test('a cut never leaves half a surrogate pair', () => {
+    expect(printableCut('ab🙂', 3)).toBe('ab…');
+    expect(preview('🙂'.repeat(100), 10)).not.toMatch(/\p{Cs}/u);
+    expect(preview('🙂'.repeat(100), 10)).toBe('"🙂🙂🙂…"');
+  });
+});
+
+describe('trimList', () => {
+  test('the first ids, then how many more', () => {
+    const ids = Array.from({ length: 500_000 }, (_, i) => i);
+    expect(trimList(ids, 5)).toBe('0, 1, 2, 3, 4, … and 499995 more');
+    expect(trimList([1, 2], 5)).toBe('1, 2');
   });
 });

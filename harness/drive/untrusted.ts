@@ -113,7 +113,11 @@ export function preview(value: unknown, charsMax = 120): string {
   };
   const walk = (node: unknown, depth: number): void => {
     if (full) return;
-    if (typeof node === 'string') return emit(`"${printableCut(node, charsMax).replace(/"/g, '\\"')}"`);
+    if (typeof node === 'string') {
+      // Cut to the room left, so that a long string still shows its closing quote.
+      const room = Math.max(1, charsMax - length - 3);
+      return emit(`"${printableCut(node, room).replace(/"/g, '\\"')}"`);
+    }
     if (node === null || typeof node !== 'object') return emit(printable(String(node)));
     if (depth >= PREVIEW_DEPTH_MAX) return emit(Array.isArray(node) ? '[…]' : '{…}');
     // Element by element, stopping once the budget is spent: a 500 000-element array costs what is shown.

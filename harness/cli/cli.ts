@@ -18,6 +18,7 @@ import { DEFAULT_EXIT_GRACE_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 
 import { parseImplementationSpec } from '../drive/drivers.ts';
 import { EXIT, REPORT_KINDS, type CheckOptions, type ExpectedFailure, type Output, type ReportKind, type ReportTarget } from '../judge/options.ts';
 import { UsageError } from '../drive/usage-error.ts';
+import { DUALSOCK_VERSION } from '../report/version.ts';
 
 const STDIO: Output = {
   out: (text) => void process.stdout.write(text),
@@ -51,6 +52,7 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
     .exitOverride()
     .configureOutput(outputFor(output, 'dualsock --help'));
   program.addHelpText('after', `\n${EXIT_HELP}\n`);
+  program.version(DUALSOCK_VERSION, '-V, --version', 'print the dualsock version');
 
   program
     .command('check')
@@ -123,6 +125,25 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
           ? JSON.stringify(REQUIREMENTS.map((r) => ({ ...r, properties: checkedBy(r.id) })), null, 2) + '\n'
           : requirementTable(REQUIREMENTS, checkedBy),
       );
+    });
+
+  program
+    .command('merge')
+    .description('Merge the JSON reports of several checks (CI shards, or several implementations) into one verdict and report.')
+    .argument('<reports...>', 'JSON reports written by check --report json=FILE')
+    .option('--report <kind=path,…>', `reports to write: ${REPORT_KINDS.join(', ')} (comma-separated, repeatable)`, collect, [])
+    .addHelpText('after', `\nExamples:\n  dualsock merge reports/dualsock-*.json --report junit=merged.xml,html=merged.html\n  dualsock merge impl-a.json impl-b.json        # a requirement × implementation matrix\n\n${EXIT_HELP}\n`)
+    .configureOutput(outputFor(output, 'dualsock merge --help', 'dualsock merge reports/dualsock-*.json'))
+    .action(async (files: string[], flags: Record<string, unknown>) => {
+      const reports = parseReports(flags.report as string[]);
+      const { runMerge, MergeError } = await import('../report/merge.ts');
+      const { createStyle, useColour } = await import('../report/style.ts');
+      try {
+        code = runMerge({ files, reports, style: createStyle(output === STDIO && useColour(process.stdout)), columns: process.stdout.columns }, output.out);
+      } catch (error) {
+        if (error instanceof MergeError) throw new UsageError(`merge: ${error.message}`);
+        throw error;
+      }
     });
 
   program

@@ -10,7 +10,7 @@
  * tables of reference/roles.ts, faithfully or with one deviation; a role can
  * be held before a step so that a fault lands exactly there.
  */
-import { type Command, type CallCommand, type Scenario, type Deviation, idleProcesses, rolesOf } from '../generate/plan.ts';
+import { type Command, type Scenario, type Deviation, rolesOf } from '../generate/plan.ts';
 import { type EpochInput, type Observed, type RoleMessage, type CheckerLimits, DEFAULT_LIMITS, checkEpoch } from './checker.ts';
 import type { Session } from '../drive/session.ts';
 import {
@@ -25,17 +25,18 @@ import {
   checkInvariants,
   describeEmission,
   describeFault,
-  describeOp,
   initialState,
   inspect,
   roleNext,
   roleOnOutcome,
-  step,
 } from '../../reference/index.ts';
 import type { Fault, HandshakeOutcome, Op, Outcome, Reply, Role, RoleParams } from '../../spec/messages.ts';
 import { type WorldConfig, hostOf, stgOf } from '../../spec/config.ts';
 import { bytesToHex, hexToBytes, readU32, u32 } from '../../spec/bytes.ts';
 import { diffInspections, normalise } from './inspection-diff.ts';
+import { InvalidCommand, describeCommand, validateCommand } from './commands.ts';
+
+export { InvalidCommand, describeCommand };
 
 export interface RunFailure {
   readonly reqs: readonly string[];
@@ -80,9 +81,6 @@ class Stop extends Error {}
 
 /** How long, after a failure with an answer missing, further settles wait for that answer to turn up late. */
 const LATE_PROBE_MS = 100;
-
-/** A command the model says cannot be sent in this state (a process busy or dead): a harness matter, never a verdict. */
-export class InvalidCommand extends Error {}
 
 export class Run {
   private frontier: State[];
@@ -161,7 +159,7 @@ export class Run {
   async exec(given: Command): Promise<boolean> {
     if (this.failure) return false;
     const command = this.rename(given);
-    this.validate(command);
+    validateCommand(this.state, command);
     const index = this.commands.length;
     this.commands.push(command);
     this.answers.push(command.type === 'call' ? [null] : command.type === 'batch' ? command.calls.map(() => null) : command.type === 'handshake' ? [null, null] : []);
@@ -243,26 +241,6 @@ export class Run {
         return command.fault.kind === 'reset' ? { ...command, fault: { ...command.fault, fd: fd(command.fault.process, command.fault.fd) } } : command;
       default:
         return command;
-    }
-  }
-
-  /** Refuse a command the model cannot take (shrinking by dropping commands can produce one). */
-  private validate(command: Command): void {
-    const ready = idleProcesses(this.state);
-    const idle = (process: string): void => {
-      if (!ready.includes(process)) throw new InvalidCommand(`process ${process} cannot make a call now`);
-    };
-    if (command.type === 'call') idle(command.process);
-    if (command.type === 'batch') {
-      for (const c of command.calls) idle(c.process);
-      if (new Set(command.calls.map((c) => c.process)).size !== command.calls.length) throw new InvalidCommand('a batch names one process twice');
-    }
-    if (command.type === 'handshake') {
-      idle(command.scenario.server.process);
-      idle(command.scenario.client.process);
-    }
-    if (command.type === 'fault' && step(this.state, { type: 'fault', fault: command.fault }).kind === 'illegal') {
-      throw new InvalidCommand(`the fault ${describeFault(command.fault)} does not apply now`);
     }
   }
 
@@ -659,29 +637,4 @@ export function deviate(op: Op, kind: Deviation, config: WorldConfig, stgId: num
       break;
   }
   return { ...op, data: bytesToHex(changed) };
-}
-
-// ── descriptions ─────────────────────────────────────────────────────────
-
-export function describeCommand(command: Command): string {
-  switch (command.type) {
-    case 'call':
-      return `${command.process}:${describeOp(command.call)}`;
-    case 'batch':
-      return `batch[${command.calls.map((c: CallCommand) => `${c.process}:${describeOp(c.call)}`).join(' | ')}]`;
-    case 'tick':
-      return 'tick';
-    case 'fault':
-      return `fault ${describeFault(command.fault)}`;
-    case 'handshake': {
-      const s = command.scenario;
-      const who = (side: Scenario['server']): string => `${side.process}${side.by === 'harness' ? '(harness)' : ''}`;
-      const extras = [
-        s.deviation ? `peer ${s.deviation.kind}@${s.deviation.label}` : '',
-        s.fault ? `${s.fault.kind}@${s.fault.side}:${s.fault.label}${s.fault.ticks ? `+${s.fault.ticks}t` : ''}` : '',
-        s.together ? 'together' : '',
-      ].filter(Boolean);
-      return `handshake ${s.flow} server=${who(s.server)} client=${who(s.client)} stg${s.stg}${extras.length ? ' ' + extras.join(' ') : ''}`;
-    }
-  }
 }

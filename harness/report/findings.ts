@@ -20,7 +20,7 @@ import type { Counterexample } from '../judge/counterexample.ts';
 
 export interface Finding {
   readonly key: string;
-  /** The failure shown: the one with the fewest steps (the first found among equals). */
+  /** The failure shown: the first found (all of a finding's counterexamples have the same steps, up to names and values). */
   readonly shown: PropertyFailure;
   /** Every property whose failure has this shape, the shown one first. */
   readonly properties: readonly string[];
@@ -68,9 +68,7 @@ export function findings(failures: readonly PropertyFailure[]): Finding[] {
     groups.set(key, list);
   }
   return [...groups].map(([key, list]) => {
-    const shown = list.reduce((best, f) => (f.counterexample.steps.length < best.counterexample.steps.length ? f : best));
-    const properties = [shown.property, ...list.filter((f) => f !== shown).map((f) => f.property)];
-    return { key, shown, properties: [...new Set(properties)], failures: list };
+    return { key, shown: list[0]!, properties: [...new Set(list.map((f) => f.property))], failures: list };
   });
 }
 
@@ -95,7 +93,7 @@ export function traceLines(trace: Counterexample['trace']): { step: string; line
         return { step, lines: [`batch of ${calls.length} at once:`, ...entry.lines.map((line) => `  ${line}`)] };
       }
     }
-    return { step, lines: [entry.what, ...entry.lines.map((line) => `    ${line}`)] };
+    return { step, lines: [entry.what, ...entry.lines.map((line) => `  ${line}`)] };
   });
 }
 

@@ -185,3 +185,8 @@ export function jsonReport(summary: CheckSummary, context: ReportContext, cwd: s
 export function reportJsonSchema(): object {
   return z.toJSONSchema(ReportSchema, { target: 'draft-2020-12', io: 'output' });
 }
+
+/** report.schema.json's content. */
+export function reportJsonSchemaText(): string {
+  return JSON.stringify(reportJsonSchema(), null, 2) + '\n';
+}

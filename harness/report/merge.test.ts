@@ -1,0 +1,100 @@
+/**
+ * Why this test? CI splits a check over machines and gates on the merge; a merge that counted
+ * differently from one whole check, or that mixed seeds or versions silently, would gate on a
+ * verdict nobody ran.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { main } from '../cli/cli.ts';
+import { jsonReport, ReportSchema, type Report } from './json.ts';
+import { loadReport, merge, MergeError, runMerge } from './merge.ts';
+import { summaryWith } from './testing/summary.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'dualsock-merge-'));
+const quiet = { out: () => {}, err: (t: string) => void process.stderr.write(t) };
+
+function reportFile(name: string, edit: (r: Report) => Report = (r) => r, statuses: Parameters<typeof summaryWith>[0] = {}): string {
+  const report = edit(jsonReport(summaryWith(statuses), { impl: 'impl.ts', name: 'impl', version: '0.1.0' }));
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(report));
+  return file;
+}
+
+describe('merge refuses what is not one check', () => {
+  test.each([
+    { what: 'different seeds', edit: (r: Report) => ({ ...r, seed: 43 }), phrase: /different seeds \(.*a\.json: 42, .*: 43\)/ },
+    { what: 'different dualsock versions', edit: (r: Report) => ({ ...r, dualsock: '0.2.0' }), phrase: /different dualsock versions/ },
+    { what: 'an older report format', edit: (r: Report) => ({ ...r, version: 1 as never }), phrase: /version 1 report; this dualsock merges version 2/ },
+  ])('$what', ({ edit, phrase }) => {
+    const a = reportFile('a.json');
+    const b = reportFile(`b-${Math.random()}.json`, edit);
+    expect(() => merge([a, b].map(loadReport))).toThrow(phrase);
+  });
+
+  test('the same shard twice', () => {
+    const a = reportFile('s1.json', (r) => ({ ...r, shard: { index: 1, count: 2 } }));
+    const b = reportFile('s1-again.json', (r) => ({ ...r, shard: { index: 1, count: 2 } }));
+    expect(() => merge([a, b].map(loadReport))).toThrow(/both shard 1\/2; merging both would count its runs twice/);
+  });
+
+  test('a file that is not a report', () => {
+    const file = join(dir, 'junk.json');
+    writeFileSync(file, '{"hello": 1}');
+    expect(() => loadReport(file)).toThrow(MergeError);
+    expect(() => loadReport(file)).toThrow(/is not a dualsock check report/);
+  });
+});
+
+describe('merge', () => {
+  test('a missing shard makes the merged check INCOMPLETE, exit 2', () => {
+    const a = reportFile('m1.json', (r) => ({ ...r, shard: { index: 1, count: 2 } }));
+    const merged = merge([loadReport(a)]);
+    expect(merged.info.missingShards).toEqual(['2/2']);
+    expect(merged.reports[0]!.outcome).toBe('INCOMPLETE');
+    expect(merged.exitCode).toBe(2);
+  });
+
+  test('reports of two implementations give a requirement × implementation matrix', () => {
+    const a = reportFile('impl-a.json');
+    const b = reportFile('impl-b.json', (r) => ({ ...r, implementation: { command: 'other', name: 'other' }, outcome: 'NON-CONFORMANCE', exitCode: 1 }), {
+      'CBT-UNIQUE-OWNER': { status: 'fail', detail: 'owned twice' },
+    });
+    let out = '';
+    const code = runMerge({ files: [a, b], reports: [{ kind: 'junit', path: join(dir, 'matrix.xml') }] }, (t) => void (out += t));
+    expect(code).toBe(1);
+    expect(out).toMatch(/\[1\] impl — impl\.ts, seed 42: CONFORMS/);
+    expect(out).toMatch(/\[2\] other — other, seed 42: NON-CONFORMANCE/);
+    expect(out).toMatch(/^ {2}CBT-UNIQUE-OWNER +✓ +✗ {2}MUST$/m);
+    expect(readFileSync(join(dir, 'matrix.xml'), 'utf8')).toMatch(/<testsuite name="dualsock.other.storage" tests="\d+" failures="1"/);
+  });
+});
+
+describe('three shards merged give the unsharded check', () => {
+  test('same verdict, same status and exercised count per requirement', async () => {
+    const impl = 'fixtures/examples/minimal-inprocess/index.ts';
+    const check = (name: string, extra: string[]) =>
+      main(['check', '--impl', impl, '--seed', '7', '--runs', '2', '--out', join(dir, `cx-${name}`), '--report', `json=${join(dir, `${name}.json`)}`, ...extra], quiet);
+    const whole = await check('whole', []);
+    const shards = [];
+    for (const i of [1, 2, 3]) shards.push(await check(`shard${i}`, ['--shard', `${i}/3`]));
+    const merged = join(dir, 'merged.json');
+    const code = await main(['merge', ...[1, 2, 3].map((i) => join(dir, `shard${i}.json`)), '--report', `json=${merged},junit=${join(dir, 'merged.xml')},html=${join(dir, 'merged.html')}`], quiet);
+    const one = ReportSchema.parse(JSON.parse(readFileSync(join(dir, 'whole.json'), 'utf8')));
+    const all = ReportSchema.parse(JSON.parse(readFileSync(merged, 'utf8')));
+    expect(code).toBe(whole);
+    expect(all.outcome).toBe(one.outcome);
+    expect(all.summary).toEqual(one.summary);
+    expect(all.runs).toBe(one.runs);
+    expect(all.calls).toBe(one.calls);
+    expect(all.incomplete).toEqual(one.incomplete.map((line) => line.replace('the selected properties check', 'the properties run check')));
+    for (const r of one.requirements) {
+      const m = all.requirements.find((x) => x.id === r.id)!;
+      expect({ id: r.id, status: m.status }).toEqual({ id: r.id, status: r.status });
+      // Every shard says hello once: the one requirement counted per session, not per run.
+      expect({ id: r.id, exercised: m.exercised }).toEqual({ id: r.id, exercised: r.id === 'WIRE-HELLO-CORE' ? r.exercised * 3 : r.exercised });
+    }
+    expect(readFileSync(join(dir, 'merged.html'), 'utf8')).toContain('<html');
+  }, 240_000);
+});

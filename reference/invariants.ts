@@ -109,9 +109,17 @@ export function checkInvariants(config: WorldConfig, view: Inspection): Breach[]
   }
 
   // Each direction of an STP connection holds at most the STG length.
+  // The receiving end of each sender is found by its (local, peer) pair in one map, not by a
+  // search per sender: an inspection of thousands of sockets would otherwise cost their square.
   const dssSockets = [...sockets.values()].filter((s) => s.family === 'dss' && s.local && s.peer && 'stg' in s.local);
+  const byEnds = new Map<string, SocketView>();
+  for (const sock of dssSockets) {
+    const ends = `${key(sock.local)}|${key(sock.peer)}`;
+    // The first socket listed with those ends, as a search in listing order would find.
+    if (!byEnds.has(ends)) byEnds.set(ends, sock);
+  }
   for (const sender of dssSockets) {
-    const receiver = dssSockets.find((r) => key(r.local) === key(sender.peer) && key(r.peer) === key(sender.local));
+    const receiver = byEnds.get(`${key(sender.peer)}|${key(sender.local)}`);
     if (!receiver) continue;
     const stg = stgOf(config, (sender.local as { stg: number }).stg);
     if (stg && sender.inflight + receiver.rx > stg.length) {

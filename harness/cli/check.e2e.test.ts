@@ -18,12 +18,14 @@ describe('correct implementations conform (no false positives)', () => {
     { name: 'the reference, in-process', impl: 'harness/drive/reference-implementation.ts' },
     { name: 'the reference, through serve-reference', impl: 'node bin/dualsock.js serve-reference' },
     { name: 'the native implementation', impl: 'node --import tsx fixtures/implementations/native/main.ts' },
-  ])('$name: exit 0 over several seeds', async ({ impl }) => {
+  ])('$name: no failure over several seeds (a short run: INCOMPLETE, never a failure)', async ({ impl }) => {
     for (const seed of ['11', '12']) {
       const out = mkdtempSync(join(tmpdir(), 'dualsock-e2e-'));
       const { exitCode, stdout } = await dualsock(['check', '--impl', impl, '--seed', seed, '--runs', '6', '--out', out]);
-      expect(stdout).toMatch(/CONFORMS \(exit 0\)/);
-      expect(exitCode).toBe(0);
+      // Six runs a property cannot reach every requirement: the verdict says so instead of CONFORMS.
+      expect(stdout).toMatch(/INCOMPLETE \(exit 2\)/);
+      expect(stdout).not.toMatch(/^✗/m);
+      expect(exitCode).toBe(2);
       expect(readdirSync(out)).toEqual([]);
     }
   });
@@ -53,7 +55,7 @@ describe('a broken implementation', () => {
     expect(json.verdict).toBe('non-conformance');
     expect(json.requirements.find((r) => r.id === info.requirement)?.status).toBe('fail');
 
-    const replay = await dualsock(['replay', join(out, files[0]!)]);
+    const replay = await dualsock(['replay', join(out, files[0]!), '--impl', `${mutant}/index.ts`]);
     expect(replay.exitCode).toBe(1);
     expect(replay.stdout).toMatch(new RegExp(`reproduced, deterministic: ${info.requirement}`));
 

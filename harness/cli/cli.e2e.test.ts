@@ -37,7 +37,7 @@ describe('misbehaving implementations: exit 3 with a message a person understand
     },
     {
       fixture: 'silent',
-      phrases: [/broke the wire protocol \(timeout\)/, /Nothing answered `hello` \(id 0\) within 2000 ms/, /PROTOCOL\.md §timeouts/],
+      phrases: [/broke the wire protocol \(timeout\)/, /Nothing answered `hello` \(id 0\) within the start-up allowance of 2000 ms/, /PROTOCOL\.md §timeouts/],
     },
     {
       fixture: 'non-json',
@@ -53,7 +53,7 @@ describe('misbehaving implementations: exit 3 with a message a person understand
     },
   ])('$fixture', async ({ fixture, phrases }) => {
     const main = `fixtures/misbehaving/${fixture}/main.mjs`;
-    const { code, err, ms } = await dualsock(['check', '--impl', `node ${main}`, '--timeout-ms', '2000']);
+    const { code, err, ms } = await dualsock(['check', '--impl', `node ${main}`, '--timeout-ms', '2000', '--startup-timeout-ms', '2000']);
     expect(code).toBe(3);
     for (const phrase of phrases) expect(err).toMatch(phrase);
     expect(ms).toBeLessThan(45_000);
@@ -63,9 +63,9 @@ describe('misbehaving implementations: exit 3 with a message a person understand
   test.concurrent('grandchild-hang: times out and leaves no process, not even the grandchild', async () => {
     const pidFile = join(tempDir(), 'grandchild.pid');
     const main = 'fixtures/misbehaving/grandchild-hang/main.mjs';
-    const { code, err } = await dualsock(['check', '--impl', `node ${main} ${pidFile}`, '--timeout-ms', '2000']);
+    const { code, err } = await dualsock(['check', '--impl', `node ${main} ${pidFile}`, '--timeout-ms', '2000', '--startup-timeout-ms', '2000']);
     expect(code).toBe(3);
-    expect(err).toMatch(/Nothing answered `hello` \(id 0\) within 2000 ms/);
+    expect(err).toMatch(/Nothing answered `hello` \(id 0\) within the start-up allowance of 2000 ms/);
     expect(err).toMatch(/PROTOCOL\.md §timeouts/);
     expect(err).toMatch(/\| grandchild-hang: started grandchild [0-9]+/);
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
@@ -84,7 +84,7 @@ describe('misbehaving implementations: exit 3 with a message a person understand
   // about 100 MB, so the bound is 250 MB).
   test.concurrent('huge-line: fails as soon as the line passes MAX_LINE_BYTES, with flat memory', async () => {
     const main = 'fixtures/misbehaving/huge-line/main.mjs';
-    const { code, err } = await dualsock(['check', '--impl', `node ${main}`, '--timeout-ms', '2000'], { time: true });
+    const { code, err } = await dualsock(['check', '--impl', `node ${main}`, '--timeout-ms', '2000', '--startup-timeout-ms', '2000'], { time: true });
     expect(code).toBe(3);
     expect(err).toMatch(/\(line-too-long\)/);
     expect(err).toMatch(/PROTOCOL\.md §framing/);
@@ -102,7 +102,7 @@ describe('the minimal examples pass a check', () => {
     { name: 'in-process', impl: 'fixtures/examples/minimal-inprocess/index.ts', implName: 'minimal-inprocess' },
     { name: 'subprocess', impl: 'node --import tsx fixtures/examples/minimal-subprocess/main.mjs', implName: 'minimal-subprocess' },
   ])('$name', async ({ impl, implName }) => {
-    const { code, out, err } = await dualsock(['check', '--impl', impl, '--seed', '1', '--runs', '3', '--out', 'tmp/cx-examples']);
+    const { code, out, err } = await dualsock(['check', '--impl', impl, '--seed', '1', '--only', 'wire', '--runs', '5', '--out', 'tmp/cx-examples']);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).toContain(`"${implName}", protocol v1`);
@@ -111,7 +111,7 @@ describe('the minimal examples pass a check', () => {
 });
 
 test('serve-reference passes a check as a subprocess', async () => {
-  const { code, out, err } = await dualsock(['check', '--impl', 'node bin/dualsock.js serve-reference', '--seed', '2', '--runs', '3', '--out', 'tmp/cx-examples']);
+  const { code, out, err } = await dualsock(['check', '--impl', 'node bin/dualsock.js serve-reference', '--seed', '2', '--only', 'wire', '--runs', '5', '--out', 'tmp/cx-examples']);
   expect(err).toBe('');
   expect(code).toBe(0);
   expect(out).toMatch(/protocol v1/);

@@ -104,7 +104,7 @@ describe('help', () => {
 });
 
 test('check passes the minimal in-process example', async () => {
-  const { code, out, err } = await run('check', '--impl', 'fixtures/examples/minimal-inprocess/index.ts', '--timeout-ms', '2000', '--seed', '3', '--runs', '2', '--out', 'tmp/cx-examples');
+  const { code, out, err } = await run('check', '--impl', 'fixtures/examples/minimal-inprocess/index.ts', '--timeout-ms', '2000', '--seed', '3', '--only', 'wire', '--runs', '5', '--out', 'tmp/cx-examples');
   expect(err).toBe('');
   expect(code).toBe(0);
   expect(out).toMatch(/"minimal-inprocess", protocol v1/);

@@ -9,6 +9,7 @@ import type { Driver, DriverOptions, ImplementationFactory } from './driver.ts';
 import { InProcessDriver, isModulePath } from './inprocess.ts';
 import { splitCommandLine } from './command-line.ts';
 import { SubprocessDriver } from './subprocess.ts';
+import { IsolatedModuleDriver } from './isolated.ts';
 import { UsageError } from './usage-error.ts';
 
 export type ImplementationSpec =
@@ -39,7 +40,7 @@ export function parseImplementationSpec(value: string, shell = false): Implement
 export function createDriver(spec: ImplementationSpec, options: DriverOptions = {}): Driver {
   switch (spec.kind) {
     case 'module':
-      return new InProcessDriver({ ...options, module: spec.path });
+      return new IsolatedModuleDriver({ ...options, module: spec.path });
     case 'factory':
       return new InProcessDriver({ ...options, module: spec.factory });
     case 'command':

@@ -15,42 +15,28 @@ import { type EpochInput, type Observed, type RoleMessage, type CheckerLimits, D
 import type { Session } from '../drive/session.ts';
 import {
   type Action,
-  type Emission,
-  type SoftFinding,
   type State,
   INVARIANT_REQS,
   PROGRAMS,
   type Progress,
   type RoleCtx,
   checkInvariants,
-  describeEmission,
   describeFault,
   initialState,
   inspect,
   roleNext,
   roleOnOutcome,
 } from '../../reference/index.ts';
-import type { Fault, HandshakeOutcome, Op, Outcome, Reply, Role, RoleParams } from '../../spec/messages.ts';
+import type { Fault, Op, Outcome, Reply, Role, RoleParams } from '../../spec/messages.ts';
 import { type WorldConfig, hostOf, stgOf } from '../../spec/config.ts';
 import { bytesToHex, hexToBytes, readU32, u32 } from '../../spec/bytes.ts';
 import { diffInspections, normalise } from './inspection-diff.ts';
 import { InvalidCommand, describeCommand, validateCommand } from './commands.ts';
+import { type RunFailure, type RunStats, type TraceEntry, RunRecord, Stop } from './record.ts';
+import { GOALS, Goals, faultPoints } from './goals.ts';
+import { type Answer, Answers } from './renaming.ts';
 
-export { InvalidCommand, describeCommand };
-
-export interface RunFailure {
-  readonly reqs: readonly string[];
-  readonly expected: string;
-  readonly actual: string;
-  /** Index of the command during which it failed. */
-  readonly command: number;
-}
-
-export interface TraceEntry {
-  readonly command: number;
-  readonly what: string;
-  readonly lines: readonly string[];
-}
+export { type Answer, type RunFailure, type RunStats, type TraceEntry, GOALS, InvalidCommand, describeCommand, faultPoints };
 
 export interface RunOptions {
   /** Inspect (and check invariants) after every epoch, not only after batches, faults and handshakes. */
@@ -65,20 +51,6 @@ export interface RunOptions {
   readonly recorded?: readonly (readonly Answer[])[];
 }
 
-/** What one command's calls (in order) or handshake sides (server, client) answered; null while unanswered. */
-export type Answer = Outcome | HandshakeOutcome | null;
-
-export interface RunStats {
-  calls: number;
-  /** Socket calls handshake roles made (their events). */
-  roleCalls: number;
-  epochs: number;
-  inspections: number;
-  handshakes: number;
-}
-
-class Stop extends Error {}
-
 /** How long, after a failure with an answer missing, further settles wait for that answer to turn up late. */
 const LATE_PROBE_MS = 100;
 
@@ -86,35 +58,21 @@ export class Run {
   private frontier: State[];
   private readonly logs = new Map<number, { messages: RoleMessage[]; consumed: number }>();
   readonly commands: Command[] = [];
-  /** The trace as recorded: emissions stay objects until someone reads the trace (most runs pass, unread). */
-  private readonly raw: { command: number; what: () => string; items: (Emission | string)[] }[] = [];
-
-  /** The trace of the run, a line per call and note, in the order the checker explained them. */
-  get trace(): TraceEntry[] {
-    return this.raw.map((entry) => ({
-      command: entry.command,
-      what: entry.what(),
-      lines: entry.items.map((item) => (typeof item === 'string' ? item : describeEmission(item))),
-    }));
-  }
-  readonly touched = new Map<string, number>();
-  readonly soft: SoftFinding[] = [];
-  readonly skipped = new Map<string, number>();
-  readonly stats: RunStats = { calls: 0, roleCalls: 0, epochs: 0, inspections: 0, handshakes: 0 };
+  /** The trace, what the run exercised, skipped and found, its counters and its first failure. */
+  private readonly record = new RunRecord();
+  readonly touched = this.record.touched;
+  readonly soft = this.record.soft;
+  readonly skipped = this.record.skipped;
+  readonly stats: RunStats = this.record.stats;
   /** How each handshake role of the current command ended, by process: an inspection explains itself with it. */
   private roleOutcomes = new Map<string, 'established' | 'failed'>();
+  private readonly goalTracker: Goals;
   /** Deep situations this run reached (see GOALS): what a report shows beside the requirements. */
-  readonly goals = new Set<string>();
-  /** Bytes sent per socket ("proc:fd"), to tell when back-pressure met a buffer that has wrapped. */
-  private readonly sentBytes = new Map<string, number>();
-  failure: RunFailure | null = null;
-  private lines: (Emission | string)[] = [];
+  readonly goals: Set<string>;
+  /** Answers per command and the descriptor renaming a replay learns from them. */
+  private readonly answerBook: Answers;
   /** Answers per command, as they arrive (a blocked call's arrives in a later epoch). */
-  readonly answers: Answer[][] = [];
-  /** Which command and slot a call or handshake id answers, and its process. */
-  private readonly slots = new Map<number, { command: number; slot: number; process: string }>();
-  /** Recorded descriptor -> this run's descriptor, per process. */
-  private readonly renames = new Map<string, Map<number, number>>();
+  readonly answers: Answer[][];
 
   constructor(
     private readonly session: Session,
@@ -122,6 +80,20 @@ export class Run {
     private readonly options: RunOptions = {},
   ) {
     this.frontier = [initialState(world)];
+    this.goalTracker = new Goals(world);
+    this.goals = this.goalTracker.reached;
+    this.answerBook = new Answers(options.recorded);
+    this.answers = this.answerBook.table;
+  }
+
+  /** The trace of the run, a line per call and note, in the order the checker explained them. */
+  get trace(): TraceEntry[] {
+    return this.record.trace;
+  }
+
+  /** The first failure, or null while the run passes. */
+  get failure(): RunFailure | null {
+    return this.record.failure;
   }
 
   /** The state generators resolve plans against (the first of the possible ones). */
@@ -136,50 +108,48 @@ export class Run {
   /** Build the world afresh, and check it is the configured one before anything runs. */
   async reset(): Promise<void> {
     await this.session.reset(this.world);
-    this.lines = [];
+    this.record.begin();
     try {
       await this.check(-1);
       this.touch(['WORLD-RESET-BUILDS-CONFIG']);
     } catch (error) {
       if (!(error instanceof Stop)) throw error;
-      this.failure = { ...this.failure!, reqs: ['WORLD-RESET-BUILDS-CONFIG', ...this.failure!.reqs] };
-      this.raw.push({ command: -1, what: () => 'reset', items: this.lines });
+      this.record.failure = { ...this.record.failure!, reqs: ['WORLD-RESET-BUILDS-CONFIG', ...this.record.failure!.reqs] };
+      this.record.end(-1, () => 'reset');
     }
   }
 
-  private touch(reqs: readonly string[]): void {
-    for (const req of reqs) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
+  private touch(reqs: Iterable<string>): void {
+    this.record.touch(reqs);
   }
 
   skip(capability: string): void {
-    this.skipped.set(capability, (this.skipped.get(capability) ?? 0) + 1);
+    this.record.skip(capability);
   }
 
   /** Runs one command; false once the run has failed. */
   async exec(given: Command): Promise<boolean> {
-    if (this.failure) return false;
-    const command = this.rename(given);
+    if (this.record.failure) return false;
+    const command = this.answerBook.rename(given);
     validateCommand(this.state, command);
     const index = this.commands.length;
     this.commands.push(command);
-    this.answers.push(command.type === 'call' ? [null] : command.type === 'batch' ? command.calls.map(() => null) : command.type === 'handshake' ? [null, null] : []);
-    this.lines = [];
+    this.answerBook.open(command);
+    this.record.begin();
     this.roleOutcomes = new Map();
     try {
       switch (command.type) {
         case 'call': {
           const id = this.session.call(command.process, command.call);
-          this.slots.set(id, { command: index, slot: 0, process: command.process });
+          this.answerBook.expect(id, { command: index, slot: 0, process: command.process });
           this.stats.calls += 1;
           await this.epoch(index, { first: [], issues: [{ type: 'call', id, process: command.process, call: command.call }] });
           break;
         }
         case 'batch': {
-          if (command.calls.filter((c) => c.call.op === 'socket' && c.call.family === 'dss').length >= 2) this.goals.add('concurrent-allocation');
-          const targets = command.calls.flatMap((c) => (c.call.op === 'connect' ? [JSON.stringify(c.call.to)] : []));
-          if (targets.length !== new Set(targets).size) this.goals.add('concurrent-connects');
+          this.goalTracker.noteBatch(command);
           const ids = await this.session.batch(command.calls);
-          ids.forEach((id, slot) => this.slots.set(id, { command: index, slot, process: command.calls[slot]!.process }));
+          ids.forEach((id, slot) => this.answerBook.expect(id, { command: index, slot, process: command.calls[slot]!.process }));
           this.stats.calls += ids.length;
           const issues = command.calls.map((c, i): Action => ({ type: 'call', id: ids[i]!, process: c.process, call: c.call }));
           await this.epoch(index, { first: [], issues });
@@ -202,61 +172,23 @@ export class Run {
     } catch (error) {
       if (!(error instanceof Stop)) throw error;
     } finally {
-      this.raw.push({ command: index, what: () => describeCommand(command), items: this.lines });
+      this.record.end(index, () => describeCommand(command));
     }
-    return this.failure === null;
-  }
-
-  /** Record an answer, and learn a descriptor renaming when this run and the recording differ. */
-  private answer(id: number, outcome: Outcome | HandshakeOutcome): void {
-    const where = this.slots.get(id);
-    if (!where) return;
-    this.answers[where.command]![where.slot] = outcome;
-    const recorded = this.options.recorded?.[where.command]?.[where.slot];
-    if (!recorded) return;
-    const fds = (answer: Outcome | HandshakeOutcome): number[] => {
-      if ('status' in answer) return answer.status === 'established' ? Object.values(answer.layout).filter((v): v is number => typeof v === 'number') : [];
-      const value = 'value' in answer ? (answer.value as { fd?: number }) : {};
-      return value.fd === undefined ? [] : [value.fd];
-    };
-    const from = fds(recorded);
-    const to = fds(outcome);
-    if (from.length !== to.length) return;
-    let map = this.renames.get(where.process);
-    if (!map) this.renames.set(where.process, (map = new Map()));
-    from.forEach((fd, i) => map!.set(fd, to[i]!));
-  }
-
-  /** A command with its descriptors renamed from the recording's to this run's. */
-  private rename(command: Command): Command {
-    if (this.renames.size === 0) return command;
-    const fd = (process: string, value: number): number => this.renames.get(process)?.get(value) ?? value;
-    const call = (process: string, op: Op): Op => ('fd' in op ? { ...op, fd: fd(process, op.fd) } : op);
-    switch (command.type) {
-      case 'call':
-        return { ...command, call: call(command.process, command.call) };
-      case 'batch':
-        return { ...command, calls: command.calls.map((c) => ({ ...c, call: call(c.process, c.call) })) };
-      case 'fault':
-        return command.fault.kind === 'reset' ? { ...command, fault: { ...command.fault, fd: fd(command.fault.process, command.fault.fd) } } : command;
-      default:
-        return command;
-    }
+    return this.record.failure === null;
   }
 
   private async fault(index: number, fault: Fault): Promise<readonly Reply[]> {
     if (!(await this.session.fault(fault))) {
       this.skip(`fault:${fault.kind}`);
-      this.lines.push(`(unsupported by the implementation: ${describeFault(fault)} skipped)`);
+      this.record.note(`(unsupported by the implementation: ${describeFault(fault)} skipped)`);
       return [];
     }
-    this.lines.push(`fault ${describeFault(fault)}`);
+    this.record.note(`fault ${describeFault(fault)}`);
     return this.epoch(index, { first: [{ type: 'fault', fault }], issues: [] });
   }
 
   private fail(index: number, reqs: readonly string[], expected: string, actual: string): never {
-    this.failure = { reqs, expected, actual, command: index };
-    throw new Stop();
+    return this.record.fail(index, reqs, expected, actual);
   }
 
   /** One epoch: what was sent is in `input`; settle, then have the checker explain the answers. */
@@ -267,7 +199,7 @@ export class Run {
     const arrival = new Map<string, number>();
     const roles = new Map<number, { messages: readonly RoleMessage[]; consumed: number }>();
     settled.replies.forEach((reply, position) => {
-      if (reply.type === 'result' || reply.type === 'done') this.answer(reply.id, reply.outcome);
+      if (reply.type === 'result' || reply.type === 'done') this.answerBook.record(reply.id, reply.outcome);
       if (reply.type === 'result') {
         results.set(reply.id, reply.outcome);
         arrival.set(`r${reply.id}`, position);
@@ -292,8 +224,8 @@ export class Run {
     const observed: Observed = { results, roles, pending: settled.pending, arrival };
     const verdict = checkEpoch(this.frontier, input, observed, this.options.limits ?? DEFAULT_LIMITS);
     if (!verdict.ok) {
-      this.lines.push(...verdict.failure.path);
-      this.lines.push(`✗ expected ${verdict.failure.expected}; the implementation: ${verdict.failure.actual}`);
+      this.record.note(...verdict.failure.path);
+      this.record.note(`✗ expected ${verdict.failure.expected}; the implementation: ${verdict.failure.actual}`);
       // Settle again, sending nothing: an answer arriving now was held back past the first
       // settle, which was therefore not exact — the cause of what looked wrong. This decides only
       // which requirement an established failure is reported under, never whether there is one;
@@ -306,66 +238,49 @@ export class Run {
         late = (await this.session.settle()).replies.filter((r) => r.type === 'result' || r.type === 'event' || r.type === 'done');
       }
       if (late.length > 0) {
-        this.lines.push(`another settle, with nothing sent, brought ${late.length} more answer(s): the first settle was answered too early`);
+        this.record.note(`another settle, with nothing sent, brought ${late.length} more answer(s): the first settle was answered too early`);
         this.fail(index, ['CLOCK-SETTLE-EXACT', ...verdict.failure.reqs.filter((r) => r !== 'CLOCK-SETTLE-EXACT')], verdict.failure.expected, `${verdict.failure.actual} (and an answer after settle)`);
       }
       // A wrong answer often comes from a corrupted state: when the implementation's own
       // inspection now breaks an invariant, that is the requirement to report first.
       const view = await this.session.inspect();
       const breach = checkInvariants(this.world, view)[0];
-      if (breach) this.lines.push(`inspect after the failure: ${breach.message}`);
+      if (breach) this.record.note(`inspect after the failure: ${breach.message}`);
       const reqs = breach ? [breach.req, ...verdict.failure.reqs.filter((r) => r !== breach.req)] : verdict.failure.reqs;
       this.fail(index, reqs, verdict.failure.expected, verdict.failure.actual);
     }
-    this.lines.push(...verdict.path);
-    this.noteGoals(verdict.path, input);
+    this.record.note(...verdict.path);
+    this.goalTracker.notePath(verdict.path, input, this.state);
     this.frontier = verdict.frontier;
     for (const [id, log] of this.logs) {
       log.consumed = log.messages.length;
       if (log.messages.at(-1)?.type === 'done') this.logs.delete(id);
     }
-    for (const req of verdict.touched) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
+    this.touch(verdict.touched);
     this.soft.push(...verdict.soft);
     if (this.options.thorough || this.frontier.length > 1) await this.check(index);
     return settled.replies as Reply[];
   }
 
-  private noteGoals(path: readonly Emission[], input: EpochInput): void {
-    const issuedNow = new Set(input.issues.flatMap((a) => (a.type === 'call' ? [a.id] : [])));
-    for (const e of path) {
-      if (e.type !== 'result' && e.type !== 'event') continue;
-      if ('error' in e.outcome && e.outcome.error === 'ENOBUFS') this.goals.add('cbt-exhausted');
-      if (e.op.op === 'send' && 'value' in e.outcome) {
-        const key = `${e.proc}:${e.op.fd}`;
-        const total = (this.sentBytes.get(key) ?? 0) + hexToBytes(e.op.data).length;
-        this.sentBytes.set(key, total);
-        const sock = this.state.socks[key];
-        const stg = sock?.local && 'stg' in sock.local ? stgOf(this.world, sock.local.stg) : undefined;
-        // A send that had to wait for space, after more than a buffer's worth went through: back-pressure at a wrap.
-        if (e.type === 'result' && !issuedNow.has(e.id) && stg && total > stg.length) this.goals.add('backpressure-at-wrap');
-      }
-    }
-  }
-
   /** Inspect: invariants first (they name the requirement), then equality with some possible model state. */
   async check(index: number): Promise<void> {
-    if (this.failure) return;
+    if (this.record.failure) return;
     const view = await this.session.inspect();
     this.stats.inspections += 1;
     const breaches = checkInvariants(this.world, view);
     if (breaches.length > 0) {
-      this.lines.push(`inspect: ${breaches.map((b) => b.message).join('; ')}`);
+      this.record.note(`inspect: ${breaches.map((b) => b.message).join('; ')}`);
       this.fail(index, [breaches[0]!.req], 'an inspection that keeps every invariant', breaches[0]!.message);
     }
-    for (const req of INVARIANT_REQS) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
+    this.touch(INVARIANT_REQS);
     const observed = normalise(view);
     const matching = this.frontier.filter((state) => observed === normalise(inspect(state)));
     if (matching.length === 0) {
       const difference = diffInspections(inspect(this.frontier[0]!), view, { state: this.frontier[0]!, command: this.commands[index] ?? null, roles: this.roleOutcomes });
-      this.lines.push(`inspect: ${difference.text}`);
+      this.record.note(`inspect: ${difference.text}`);
       this.fail(index, difference.reqs, difference.expected, difference.actual);
     }
-    this.touched.set('WIRE-INSPECT-MATCHES', (this.touched.get('WIRE-INSPECT-MATCHES') ?? 0) + 1);
+    this.touch(['WIRE-INSPECT-MATCHES']);
     this.frontier = matching;
   }
 
@@ -406,7 +321,7 @@ export class Run {
           if (side.by === 'impl') {
             const hold = scenario.fault && scenario.fault.side === name ? [scenario.fault.label] : [];
             side.hs = this.session.handshake(side.process, side.role, side.params, hold);
-            this.slots.set(side.hs, { command: index, slot: name === 'server' ? 0 : 1, process: side.process });
+            this.answerBook.expect(side.hs, { command: index, slot: name === 'server' ? 0 : 1, process: side.process });
             issues.push({ type: 'handshake', id: side.hs, process: side.process, role: side.role, params: side.params, hold });
           }
         }
@@ -429,7 +344,7 @@ export class Run {
         if (held) {
           if (!faultDone && scenario.fault) {
             faultDone = true;
-            this.goals.add(`fault@${sides[held].role}:${scenario.fault.label}`);
+            this.goalTracker.add(`fault@${sides[held].role}:${scenario.fault.label}`);
             const planned = this.scenarioFault(scenario, sides, held);
             for (const fault of planned.now) await this.absorb(index, sides, await this.fault(index, fault));
             undo.push(...planned.undo);
@@ -589,16 +504,6 @@ function newSide(by: 'impl' | 'harness', process: string, role: Role, params: Ro
   const vars: Progress['vars'] = {};
   if (role === 'fs-server' || role === 'db-server') vars.stg = params.stg ?? -1;
   return { by, process, role, params, started: false, done: false, held: false, blocked: false, hs: null, pending: null, retryAt: null, label: null, labelSince: 0, outcome: null, lastOp: null, progress: { pc: 0, vars, buf: '' } };
-}
-
-/** The deep situations a default run should reach, as the report counts them. */
-export const GOALS = ['cbt-exhausted', 'backpressure-at-wrap', 'concurrent-allocation', 'concurrent-connects'] as const;
-
-/** Every (role, step) at which a scenario can hold a role and inject a fault. */
-export function faultPoints(): string[] {
-  return (['fs-server', 'fs-client', 'db-server', 'db-client'] as const).flatMap((role) =>
-    [...new Set(PROGRAMS[role].steps.map((s) => s.label))].map((label) => `fault@${role}:${label}`),
-  );
 }
 
 /** One deliberate deviation of a harness-played role's message. */

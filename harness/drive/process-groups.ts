@@ -109,8 +109,9 @@ function killTaggedNow(runId: string): void {
   for (const pid of taggedProcesses(runId)) signalPid(pid, 'SIGKILL');
 }
 
+/** A wait that keeps the harness alive: by now nothing else may (the implementation's pipes are closed). */
 function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 const live = new Set<number>();

@@ -78,7 +78,8 @@ describe('list', () => {
     const { code, out } = await run('list');
     expect(code).toBe(0);
     for (const requirement of REQUIREMENTS) {
-      expect(out).toMatch(new RegExp(`^${requirement.id} +${requirement.level} +${requirement.chapter} +${escape(requirement.title)} `, 'm'));
+      // A long title wraps under itself (the table fits 100 columns): words may be split by a line break and indentation.
+      expect(out).toMatch(new RegExp(`^${requirement.id} +${requirement.level} +${requirement.chapter} +${escape(requirement.title).replace(/ /g, '\\s+')}$`, 'm'));
     }
   });
 

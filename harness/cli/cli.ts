@@ -13,12 +13,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CHAPTERS, REQUIREMENTS, REQUIREMENT_IDS, SEEDS, type Requirement } from '../../spec/requirements.ts';
+import { REQUIREMENTS, REQUIREMENT_IDS } from '../../spec/requirements.ts';
 import { DEFAULT_EXIT_GRACE_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, type Implementation } from '../drive/driver.ts';
 import { parseImplementationSpec } from '../drive/drivers.ts';
 import { EXIT, REPORT_KINDS, type CheckOptions, type ExpectedFailure, type Output, type ReportKind, type ReportTarget } from '../judge/options.ts';
 import { UsageError } from '../drive/usage-error.ts';
 import { DUALSOCK_VERSION } from '../report/version.ts';
+import { requirementTable } from '../report/list.ts';
 
 const STDIO: Output = {
   out: (text) => void process.stdout.write(text),
@@ -356,23 +357,7 @@ function suggest(id: string): string {
 
 // ── list ─────────────────────────────────────────────────────────────────
 
-const SEED_NAMES = new Map<string, string>(Object.entries(SEEDS).map(([name, file]) => [file, name]));
-
-export function describeSources(requirement: Requirement): string {
-  return requirement.sources.map((source) => `${SEED_NAMES.get(source.doc) ?? source.doc} ${source.ref}`).join('; ');
-}
-
-export function requirementTable(requirements: readonly Requirement[], checkedBy: (id: string) => readonly string[] = () => []): string {
-  const chapterOrder = new Map<string, number>(CHAPTERS.map((chapter, index) => [chapter.id, index]));
-  const rows = [...requirements]
-    .sort((a, b) => (chapterOrder.get(a.chapter) ?? 0) - (chapterOrder.get(b.chapter) ?? 0))
-    .map((r) => [r.id, r.level, r.chapter, r.title, checkedBy(r.id).join(',') || 'UNCHECKED', describeSources(r)]);
-  const header = ['ID', 'LEVEL', 'CHAPTER', 'TITLE', 'CHECKED BY', 'SOURCES'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const format = (row: string[]): string =>
-    row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ') + '\n';
-  return format(header) + rows.map(format).join('') + `\n${requirements.length} requirements (${requirements.filter((r) => r.level === 'MUST').length} MUST, ${requirements.filter((r) => r.level === 'SHOULD').length} SHOULD)\n`;
-}
+export { describeSources, requirementTable } from '../report/list.ts';
 
 // ── serve-reference ──────────────────────────────────────────────────────
 

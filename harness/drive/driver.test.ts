@@ -221,6 +221,13 @@ describe('hostile replies: a bounded, printable protocol error from either drive
       phrases: [/Unrecognized key/],
     },
     {
+      name: 'in-process: a `settled` listing 500 000 pending ids, answering hello',
+      driver: () => answering((id) => ({ type: 'settled', id, pending: new Array<number>(500_000).fill(0) })),
+      kind: 'wrong-reply',
+      section: 'ids',
+      phrases: [/arrived: +\{"type":"settled","id":0,"pending":\[0,0,0,.*… \(1000037 bytes\)/],
+    },
+    {
       name: 'subprocess: bytes that are not UTF-8 inside a string',
       driver: () => program('fixtures/misbehaving/bad-utf8/main.mjs'),
       kind: 'not-json',

@@ -51,3 +51,11 @@ describe('ReplyTracker (WIRE-ONE-REPLY)', () => {
     expect(() => tracker.register({ type: 'inspect', id: 7 })).toThrow(/harness bug/);
   });
 });
+
+test('a reply for an unknown id names a few of the open ids, then how many more, however many wait', () => {
+  const tracker = new ReplyTracker();
+  for (let id = 0; id < 100_000; id++) tracker.register({ type: 'call', id, process: 'C', call: { op: 'accept', fd: 3 } });
+  const problem = tracker.accept({ type: 'ack', id: 500_000 });
+  expect(problem?.kind).toBe('unknown-id');
+  expect(problem?.expected).toBe('a reply to one of the 100000 request ids awaiting one (0, 1, 2, 3, 4, 5, 6, 7, … and 99992 more)');
+});

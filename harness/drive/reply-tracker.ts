@@ -170,9 +170,14 @@ export class ReplyTracker {
     }
   }
 
+  /** The first few open ids and how many more: a run can have thousands waiting. */
   private sampleOpenIds(): string {
-    const ids = [...this.open.keys()].slice(0, 8);
-    return ids.join(', ') + (this.open.size > ids.length ? ', …' : '');
+    const ids: number[] = [];
+    for (const id of this.open.keys()) {
+      if (ids.length === 8) break;
+      ids.push(id);
+    }
+    return this.open.size > ids.length ? `${ids.join(', ')}, … and ${this.open.size - ids.length} more` : ids.join(', ');
   }
 }
 

@@ -4,9 +4,11 @@
  * - state.ts: the state (plain data) and initialState(config).
  * - world.ts: the socket calls of both families, the network and storage
  *   channels, faults and ticks.
- * - roles.ts: the four handshake roles as step tables (pure programs).
+ * - roles.ts: the four handshake roles as step tables (pure programs), and
+ *   `patchProgram`, a copy of a table with some steps changed.
  * - model.ts: `step(state, action, options)` — the one entry point — plus
- *   `enabledActions`, `settle` and `pendingIds`.
+ *   `enabledActions`, `settle` and `pendingIds`. The roles run from the
+ *   figures' tables, PROGRAMS, unless `options.programs` names others.
  * - inspect.ts / invariants.ts: the inspect view and the invariants it obeys.
  * - describe.ts: terse descriptions for traces.
  *
@@ -19,6 +21,6 @@ export { type Action, type StepOptions, type StepResult, step, enabledActions, s
 export { type Emission, Violation, type SoftFinding } from './context.ts';
 export { inspect } from './inspect.ts';
 export { checkInvariants, INVARIANT_REQS, type Breach } from './invariants.ts';
-export { PROGRAMS, roleNext, roleOnOutcome, stepLabels, type RoleProgram, type Progress, type RoleCtx } from './roles.ts';
+export { PROGRAMS, patchProgram, roleNext, roleOnOutcome, stepLabels, type Programs, type RoleProgram, type Progress, type RoleCtx } from './roles.ts';
 export { describeCall, describeEmission, describeFault, describeOp, describeOutcome, describeAddress, describeHandshakeOutcome } from './describe.ts';
 export { blockedReason } from './world.ts';

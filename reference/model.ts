@@ -12,7 +12,7 @@
 import type { Fault, HandshakeOutcome, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
 import { type Ctx, type Emission, Illegal, type SoftFinding, Violation } from './context.ts';
 import { ERROR_CODES } from '../spec/errors.ts';
-import { type Next, PROGRAMS, type RoleCtx, initialVars, missingParams, roleNext, roleOnOutcome } from './roles.ts';
+import { type Next, PROGRAMS, type Programs, type RoleCtx, initialVars, missingParams, roleNext, roleOnOutcome } from './roles.ts';
 import { type RoleRun, type State, clone, sockKey } from './state.ts';
 import { abandon, applyFault, closeSocket, complete, completable, gcConns, issue, tickWorld } from './world.ts';
 
@@ -37,6 +37,12 @@ export interface StepOptions {
   readonly observed?: (key: string) => Outcome | undefined;
   /** Answers for the unobservable choices, in the order they come up; missing ones take 0. */
   readonly choices?: readonly number[];
+  /**
+   * The step tables the roles run from (default: PROGRAMS, the figures'). A caller that
+   * passes others passes the same ones to every step of a run: a role's progress is an
+   * index into its table.
+   */
+  readonly programs?: Programs;
 }
 
 export type StepResult =
@@ -99,7 +105,7 @@ export function step(state: State, action: Action, options: StepOptions = {}): S
     },
   };
   try {
-    applyAction(next, ctx, action);
+    applyAction(next, ctx, action, options.programs ?? PROGRAMS);
     gcConns(next);
     return { kind: 'ok', state: next, emissions, soft, choicePoints, touched: [...touched] };
   } catch (thrown) {
@@ -109,7 +115,7 @@ export function step(state: State, action: Action, options: StepOptions = {}): S
   }
 }
 
-function applyAction(state: State, ctx: Ctx, action: Action): void {
+function applyAction(state: State, ctx: Ctx, action: Action, programs: Programs): void {
   switch (action.type) {
     case 'call': {
       const proc = state.procs[action.process];
@@ -119,18 +125,18 @@ function applyAction(state: State, ctx: Ctx, action: Action): void {
       if (state.pending[key]) throw new Illegal(`call id ${key} is already pending`);
       issue(state, ctx, key, action.process, action.call, null);
       proc.busy = key;
-      if (completable(state, key)) completeCall(state, ctx, key);
+      if (completable(state, key)) completeCall(state, ctx, key, programs);
       return;
     }
     case 'complete': {
       if (!completable(state, action.key)) throw new Illegal(`call ${action.key} cannot complete now`);
-      completeCall(state, ctx, action.key);
+      completeCall(state, ctx, action.key, programs);
       return;
     }
     case 'handshake':
-      return startHandshake(state, action);
+      return startHandshake(state, action, programs);
     case 'advance':
-      return advance(state, ctx, action.hs);
+      return advance(state, ctx, action.hs, programs);
     case 'resume': {
       const run = state.roles[String(action.hs)];
       if (!run || !run.held) throw new Illegal(`handshake ${action.hs} is not held`);
@@ -147,12 +153,12 @@ function applyAction(state: State, ctx: Ctx, action: Action): void {
     case 'fault':
       ctx.touch([FAULT_REQS[action.fault.kind]]);
       applyFault(state, ctx, action.fault);
-      if (action.fault.kind === 'crash') crashRoles(state, action.fault.process);
+      if (action.fault.kind === 'crash') crashRoles(state, action.fault.process, programs);
       return;
   }
 }
 
-function completeCall(state: State, ctx: Ctx, key: string): void {
+function completeCall(state: State, ctx: Ctx, key: string, programs: Programs): void {
   const pending = state.pending[key]!;
   const outcome = complete(state, ctx, key);
   if ('error' in outcome && DEFINITE.has(outcome.error)) ctx.touch(['ERR-NO-EFFECT']);
@@ -164,7 +170,7 @@ function completeCall(state: State, ctx: Ctx, key: string): void {
   }
   const run = state.roles[pending.role]!;
   run.pendingKey = null;
-  const program = PROGRAMS[run.role];
+  const program = programs[run.role];
   const stepReqs = [...(program.steps[run.pc]?.reqs ?? []), 'HS-STEP-ORDER'];
   ctx.touch(stepReqs);
   if (pending.op.op === 'send') ctx.touch(['HS-PAYLOAD-ENCODING']);
@@ -192,12 +198,12 @@ function roleCtx(state: State, run: RoleRun): RoleCtx {
   return { config: state.config, params: run.params, now: state.now };
 }
 
-function startHandshake(state: State, action: Extract<Action, { type: 'handshake' }>): void {
+function startHandshake(state: State, action: Extract<Action, { type: 'handshake' }>, programs: Programs): void {
   const proc = state.procs[action.process];
   if (!proc) throw new Illegal(`no process ${action.process}`);
   if (!proc.alive) throw new Illegal(`process ${action.process} has crashed`);
   if (proc.busy) throw new Illegal(`process ${action.process} is busy with ${proc.busy}`);
-  const program = PROGRAMS[action.role];
+  const program = programs[action.role];
   const missing = missingParams(program, action.params, state.config);
   if (missing) throw new Illegal(missing);
   const id = String(action.id);
@@ -225,7 +231,7 @@ function startHandshake(state: State, action: Extract<Action, { type: 'handshake
   proc.busy = `h${id}`;
 }
 
-function advance(state: State, ctx: Ctx, hs: number): void {
+function advance(state: State, ctx: Ctx, hs: number, programs: Programs): void {
   const run = state.roles[String(hs)];
   if (!run || !canAdvance(state, run)) throw new Illegal(`handshake ${hs} cannot move now`);
   const proc = state.procs[run.proc]!;
@@ -242,7 +248,7 @@ function advance(state: State, ctx: Ctx, hs: number): void {
     if (proc.busy === `h${run.id}`) proc.busy = null;
     return;
   }
-  const program = PROGRAMS[run.role];
+  const program = programs[run.role];
   const next: Next = roleNext(program, run, roleCtx(state, run));
   if (next.kind === 'done') {
     finish(state, ctx, run, next.outcome, ['HS-ESTABLISHED-LAYOUT', ...program.reqs]);
@@ -263,7 +269,7 @@ function advance(state: State, ctx: Ctx, hs: number): void {
   run.seq += 1;
   run.pendingKey = key;
   issue(state, ctx, key, run.proc, next.op, run.id);
-  if (completable(state, key)) completeCall(state, ctx, key);
+  if (completable(state, key)) completeCall(state, ctx, key, programs);
 }
 
 function finish(state: State, ctx: Ctx, run: RoleRun, outcome: HandshakeOutcome, reqs: readonly string[]): void {
@@ -290,12 +296,12 @@ function timeOutRoles(state: State): void {
   }
 }
 
-function crashRoles(state: State, proc: string): void {
+function crashRoles(state: State, proc: string, programs: Programs): void {
   for (const run of Object.values(state.roles)) {
     if (run.proc !== proc) continue;
     run.pendingKey = null;
     run.held = false;
-    run.failure = { label: run.label ?? PROGRAMS[run.role].steps[0]!.label, error: 'ECANCELED', reqs: ['FAULT-CRASH-TEARDOWN'], why: `${proc} crashed`, cleanup: false };
+    run.failure = { label: run.label ?? programs[run.role].steps[0]!.label, error: 'ECANCELED', reqs: ['FAULT-CRASH-TEARDOWN'], why: `${proc} crashed`, cleanup: false };
   }
 }
 
@@ -315,15 +321,18 @@ export function pendingIds(state: State): number[] {
   return ids.sort((a, b) => a - b);
 }
 
-/** Run every enabled action, first come first served, until none is left (the reference implementation's settle). */
-export function settle(state: State, observed?: StepOptions['observed']): { state: State; emissions: Emission[]; soft: SoftFinding[] } {
+/**
+ * Run every enabled action, first come first served, until none is left (the reference
+ * implementation's settle); `programs` as for `step`.
+ */
+export function settle(state: State, observed?: StepOptions['observed'], programs?: Programs): { state: State; emissions: Emission[]; soft: SoftFinding[] } {
   let current = state;
   const emissions: Emission[] = [];
   const soft: SoftFinding[] = [];
   for (let guard = 0; guard < 100_000; guard++) {
     const actions = enabledActions(current);
     if (actions.length === 0) return { state: current, emissions, soft };
-    const result = step(current, actions[0]!, { observed });
+    const result = step(current, actions[0]!, { observed, programs });
     if (result.kind !== 'ok') throw new Error(`settle: ${result.kind === 'illegal' ? result.reason : result.violation.expected}`);
     current = result.state;
     emissions.push(...result.emissions);

@@ -341,12 +341,35 @@ export const DB_SERVER: RoleProgram = {
   layout: (v) => ({ data: num(v, 's') }),
 };
 
-export const PROGRAMS: Readonly<Record<Role, RoleProgram>> = {
+/** One step table per role: the table the model runs each role from. */
+export type Programs = Readonly<Record<Role, RoleProgram>>;
+
+/** The figures' tables: what the model runs unless a caller of `step` passes others. */
+export const PROGRAMS: Programs = {
   'fs-server': FS_SERVER,
   'fs-client': FS_CLIENT,
   'db-client': DB_CLIENT,
   'db-server': DB_SERVER,
 };
+
+/**
+ * A copy of a step table with the steps of some labels changed (or dropped,
+ * where a change returns null), for running a role that deviates from its
+ * figure: a mutant, or a misbehaving peer in a test. The original is left as
+ * it was; a label the table does not have is a mistake, and throws.
+ */
+export function patchProgram(program: RoleProgram, changes: Readonly<Record<string, (step: Step) => Step | null>>): RoleProgram {
+  for (const label of Object.keys(changes)) {
+    if (!program.steps.some((s) => s.label === label)) throw new Error(`${program.role} has no step ${label}`);
+  }
+  const steps = program.steps.flatMap((step) => {
+    const change = changes[step.label];
+    if (!change) return [step];
+    const changed = change(step);
+    return changed ? [changed] : [];
+  });
+  return { ...program, steps };
+}
 
 /** Server roles need to know which STG they offer; the stg var is set from params at start. */
 export function initialVars(program: RoleProgram, params: RoleParams): Vars {

@@ -15,6 +15,7 @@ import type { Emission, SoftFinding } from '../context.ts';
 import { describeEmission } from '../describe.ts';
 import { inspect } from '../inspect.ts';
 import { type Action, type StepOptions, type StepResult, settle, step } from '../model.ts';
+import type { Programs } from '../roles.ts';
 import { type State, initialState } from '../state.ts';
 
 /**
@@ -78,13 +79,14 @@ export class Sim {
   readonly soft: SoftFinding[] = [];
   private nextId = 1;
 
-  constructor(config: WorldConfig = CONFIG) {
+  /** `programs`: the step tables the roles run from, for every step (default: the model's PROGRAMS). */
+  constructor(config: WorldConfig = CONFIG, private readonly programs?: Programs) {
     this.state = initialState(config);
   }
 
   /** Apply one action (it must be legal and allowed), then settle. */
   apply(action: Action, options: StepOptions = {}): this {
-    const result = step(this.state, action, options);
+    const result = step(this.state, action, { programs: this.programs, ...options });
     this.adopt(result, action);
     this.settle(options.observed);
     return this;
@@ -92,7 +94,7 @@ export class Sim {
 
   /** Apply one action without settling; returns the raw result (ok, violation or illegal). */
   try(action: Action, options: StepOptions = {}): StepResult {
-    return step(this.state, action, options);
+    return step(this.state, action, { programs: this.programs, ...options });
   }
 
   adopt(result: StepResult, action?: Action): void {
@@ -106,7 +108,7 @@ export class Sim {
   }
 
   settle(observed?: StepOptions['observed']): this {
-    const settled = settle(this.state, observed);
+    const settled = settle(this.state, observed, this.programs);
     this.state = settled.state;
     this.emissions.push(...settled.emissions);
     this.soft.push(...settled.soft);

@@ -3,7 +3,9 @@
  *
  * - state.ts: the state (plain data) and initialState(config).
  * - world.ts: the socket calls of both families, the network and storage
- *   channels, faults and ticks.
+ *   channels, faults and ticks — its map and surface; the chapters live in
+ *   world/ (lookup, expect, storage, connections, setup-calls, stream-calls,
+ *   calls, clock, faults, views).
  * - roles.ts: the four handshake roles as step tables (pure programs), and
  *   `patchProgram`, a copy of a table with some steps changed.
  * - model.ts: `step(state, action, options)` — the one entry point — plus

@@ -1,0 +1,113 @@
+/**
+ * A call's life: `issue` records it as pending (connect and send start their
+ * transmission at once), `completable` says whether it can finish now without
+ * the clock advancing, `blockedReason` says why it waits, and `complete`
+ * decides its outcome and applies its effects — through setup-calls.ts for
+ * the calls on one socket, stream-calls.ts for those that move connections
+ * and data.
+ */
+import type { Address, Op, Outcome } from '../../spec/messages.ts';
+import { type Ctx, Illegal } from '../context.ts';
+import { describeAddress } from '../describe.ts';
+import type { Flight, Pending, Sock, State } from '../state.ts';
+import { sockOf, endOf, sameAddress } from './lookup.ts';
+import { expectExactly, expectOneOf } from './expect.ts';
+import { partitioned } from './connections.ts';
+import { doSocket, doBind, doListen, doGetsockname, doClose } from './setup-calls.ts';
+import { issueConnect, issueSend, doAccept, doRecv } from './stream-calls.ts';
+
+export function issue(state: State, ctx: Ctx, key: string, proc: string, op: Op, role: string | null): void {
+  const p = state.procs[proc];
+  if (!p) throw new Illegal(`no process ${proc}`);
+  if (!p.alive) throw new Illegal(`process ${proc} has crashed and was not recovered`);
+  const pending: Pending = { key, proc, op, issuedAt: state.now, role, result: null, sendLeft: '' };
+  state.pending[key] = pending;
+  if (op.op !== 'socket') ctx.touch(['WORLD-PROCESS-ISOLATION', 'DISPATCH-BY-VALUE']);
+  if (op.op === 'connect') issueConnect(state, ctx, pending, op);
+  else if (op.op === 'send') issueSend(state, ctx, pending, op);
+}
+
+/** Can the pending call complete now, without the clock advancing? */
+export function completable(state: State, key: string): boolean {
+  const pending = state.pending[key];
+  if (!pending) return false;
+  if (pending.result) return true;
+  const op = pending.op;
+  if (op.op === 'connect' || op.op === 'send') return false;
+  if (op.op === 'socket') return true;
+  const sock = sockOf(state, pending.proc, op.fd);
+  if (op.op === 'accept') return !sock || sock.state !== 'listening' || sock.queue.length > 0;
+  if (op.op === 'recv') {
+    const end = sock ? endOf(state, sock) : undefined;
+    if (!sock || !end) return true;
+    return end.failed || end.rx.length > 0 || end.eof || end.err !== null || end.rst;
+  }
+  return true;
+}
+
+/** Why a blocked call is blocked — the requirements a premature answer would break. */
+export function blockedReason(state: State, key: string): { reqs: string[]; why: string } {
+  const pending = state.pending[key]!;
+  const op = pending.op;
+  if (op.op === 'connect') {
+    const syn = state.flights.find((f) => f.kind === 'syn' && f.key === key);
+    if (syn && partitioned(state, syn.channel, syn.link)) return { reqs: ['FAULT-PARTITION-HOLDS'], why: `${syn.link[0]} and ${syn.link[1]} are partitioned` };
+    if (syn) return { reqs: ['FAULT-DELAY-CHANNEL'], why: `the ${syn.channel} channel is delayed until tick ${syn.due}` };
+    return { reqs: ['NET-CONNECT-QUEUE-FULL'], why: `the listener's queue at ${describeAddress(op.to)} is full` };
+  }
+  if (op.op === 'send') return { reqs: ['STG-BACKPRESSURE'], why: `${pending.sendLeft.length} bytes do not fit the STG buffer yet` };
+  const sock = 'fd' in op ? sockOf(state, pending.proc, op.fd) : undefined;
+  // What the call waits for may already be on its way, held by a partition or a delay.
+  const held = sock ? heldToward(state, sock) : undefined;
+  if (held) {
+    const partition = partitioned(state, held.channel, held.link);
+    return partition
+      ? { reqs: ['FAULT-PARTITION-HOLDS'], why: `what it waits for is held: ${held.link[0]} and ${held.link[1]} are partitioned` }
+      : { reqs: ['FAULT-DELAY-CHANNEL'], why: `what it waits for is delayed on the ${held.channel} channel until tick ${held.due}` };
+  }
+  if (op.op === 'accept') return { reqs: [sock?.family === 'dss' ? 'DSS-ACCEPT' : 'NET-ACCEPT-FIFO'], why: 'no connection is queued' };
+  return { reqs: ['DATA-RECV-NONEMPTY-PREFIX', 'DATA-PREFIX-IN-ORDER'], why: 'nothing is readable and the stream has not ended' };
+}
+
+/** A transmission in flight toward this socket: data or end-of-stream for a connected one, a connect for a listener. */
+function heldToward(state: State, sock: Sock): Flight | undefined {
+  if (sock.state === 'listening') {
+    return state.flights.find((f) => f.kind === 'syn' && sameAddress((state.pending[f.key]?.op as { to?: Address } | undefined)?.to, sock.local));
+  }
+  if (sock.conn === null) return undefined;
+  return state.flights.find((f) => f.kind !== 'syn' && f.conn === sock.conn && f.to === sock.side);
+}
+
+/** Complete a pending call: decide its outcome (checked against the observed one) and apply its effects. */
+export function complete(state: State, ctx: Ctx, key: string): Outcome {
+  const pending = state.pending[key];
+  if (!pending) throw new Error(`complete: no pending call ${key}`);
+  delete state.pending[key];
+  if (pending.result) {
+    const { outcome, alternatives, reqs, why } = pending.result;
+    if (alternatives?.length) return expectOneOf(ctx, key, [outcome, ...alternatives], reqs, why);
+    return expectExactly(ctx, key, outcome, reqs, why);
+  }
+  const op = pending.op;
+  const proc = pending.proc;
+  if (op.op !== 'accept' && op.op !== 'recv') ctx.touch(['CLOCK-ONLY-BLOCKING-CALLS-BLOCK']);
+  switch (op.op) {
+    case 'socket':
+      return doSocket(state, ctx, key, proc, op.family);
+    case 'bind':
+      return doBind(state, ctx, key, proc, op);
+    case 'listen':
+      return doListen(state, ctx, key, proc, op);
+    case 'accept':
+      return doAccept(state, ctx, key, proc, op.fd);
+    case 'recv':
+      return doRecv(state, ctx, key, proc, op.fd, op.max);
+    case 'getsockname':
+      return doGetsockname(state, ctx, key, proc, op.fd);
+    case 'close':
+      return doClose(state, ctx, key, proc, op.fd);
+    case 'connect':
+    case 'send':
+      throw new Error(`complete: ${op.op} ${key} has no decided result`);
+  }
+}

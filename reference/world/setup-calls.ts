@@ -1,0 +1,133 @@
+/**
+ * The calls that act on one socket of one process: socket, bind, listen,
+ * getsockname and close, for both families. None of them blocks.
+ */
+import type { Op, Outcome } from '../../spec/messages.ts';
+import { type Family, fdRange, stgOf } from '../../spec/config.ts';
+import type { Ctx } from '../context.ts';
+import { describeAddress } from '../describe.ts';
+import { type State, sockKey } from '../state.ts';
+import { hostOfProc, sockOf, portHeld, freePorts, dynamicRange, addressIn } from './lookup.ts';
+import { expectExactly, expectSuccess, chooseFd, choosePort, badFd } from './expect.ts';
+import { freeSlots, allocBlock, stgFailed } from './storage.ts';
+import { admitHeld, closeSocket } from './connections.ts';
+
+export function doSocket(state: State, ctx: Ctx, key: string, proc: string, family: Family): Outcome {
+  if (family === 'dss' && freeSlots(state) === 0) {
+    return expectExactly(ctx, key, { error: 'ENOBUFS' }, ['CBT-EXHAUSTED-ENOBUFS'], 'every control block is allocated');
+  }
+  const [lo, hi] = fdRange(state.config, family);
+  let anyFree = false;
+  for (let fd = lo; fd <= hi && !anyFree; fd++) anyFree = !state.socks[sockKey(proc, fd)];
+  if (!anyFree) return expectExactly(ctx, key, { error: 'EMFILE' }, ['DISPATCH-FD-RANGE'], `no ${family} descriptor is free`);
+  const reqs = family === 'dss' ? ['CBT-ALLOC-ON-REQUEST'] : ['NET-SOCKET-FRESH'];
+  const value = expectSuccess(ctx, key, reqs, `a new ${family} descriptor`);
+  const fd = chooseFd(state, ctx, key, proc, family, value);
+  state.socks[sockKey(proc, fd)] = {
+    proc,
+    fd,
+    family,
+    state: 'idle',
+    local: null,
+    holdsPort: false,
+    implicit: false,
+    peer: null,
+    backlog: 0,
+    queue: [],
+    held: [],
+    conn: null,
+    side: 0,
+    orphan: false,
+  };
+  if (family === 'dss') allocBlock(state, sockKey(proc, fd));
+  return { value: { fd } };
+}
+
+export function doBind(state: State, ctx: Ctx, key: string, proc: string, op: Extract<Op, { op: 'bind' }>): Outcome {
+  const sock = sockOf(state, proc, op.fd);
+  if (!sock) return badFd(ctx, key, proc, op.fd);
+  if (sock.family === 'net' && op.stg !== undefined) {
+    return expectExactly(ctx, key, { error: 'EINVAL' }, ['DISPATCH-BY-VALUE', 'ERR-STATE-ERRORS'], 'a network socket binds a port, not an STG');
+  }
+  if (sock.family === 'dss' && op.stg === undefined) {
+    return expectExactly(ctx, key, { error: 'EINVAL' }, ['DISPATCH-BY-VALUE', 'DSS-BIND-STG-PORT'], 'a storage-system socket must name its STG');
+  }
+  const onceReq = sock.family === 'net' ? 'NET-BIND-ONCE' : 'DSS-BIND-INUSE';
+  if (sock.local) return expectExactly(ctx, key, { error: 'EINVAL' }, [onceReq], `the socket is already bound to ${describeAddress(sock.local)}`);
+  let scope: { host: string } | { stg: number };
+  if (sock.family === 'net') {
+    scope = { host: hostOfProc(state, proc) };
+  } else {
+    const stg = stgOf(state.config, op.stg!);
+    if (!stg) return expectExactly(ctx, key, { error: 'EADDRNOTAVAIL' }, ['DSS-BIND-STG-PORT'], `no STG ${op.stg}`);
+    if (stgFailed(state, stg.id)) return expectExactly(ctx, key, { error: 'EIO' }, ['FAULT-STG-FAIL-EIO'], `stg${stg.id} has failed`);
+    if (op.port !== 0 && (op.port < stg.ports[0] || op.port > stg.ports[1])) {
+      return expectExactly(ctx, key, { error: 'EADDRNOTAVAIL' }, ['DSS-BIND-STG-PORT'], `port ${op.port} is outside stg${stg.id}'s ${stg.ports[0]}..${stg.ports[1]}`);
+    }
+    scope = { stg: stg.id };
+  }
+  let port = op.port;
+  if (port === 0) {
+    const dynReq = sock.family === 'net' ? 'NET-BIND-DYNAMIC' : 'DSS-BIND-DYNAMIC';
+    if (freePorts(state, scope, dynamicRange(state, scope)).length === 0) {
+      return expectExactly(ctx, key, { error: 'EADDRINUSE' }, [dynReq], 'no dynamic port is free');
+    }
+    const value = expectSuccess(ctx, key, [dynReq], 'a free dynamic port');
+    port = choosePort(state, ctx, key, scope, value ? value.local : undefined, [dynReq]);
+  } else {
+    const inUseReq = sock.family === 'net' ? 'NET-BIND-INUSE' : 'DSS-BIND-INUSE';
+    if (portHeld(state, scope, port)) {
+      return expectExactly(ctx, key, { error: 'EADDRINUSE' }, [inUseReq], `${describeAddress(addressIn(scope, port))} is held`);
+    }
+    const explicitReq = sock.family === 'net' ? 'NET-BIND-EXPLICIT' : 'DSS-BIND-STG-PORT';
+    expectExactly(ctx, key, { value: { local: addressIn(scope, port) } }, [explicitReq], 'the port is free');
+  }
+  if ('stg' in scope && Object.values(state.socks).some((s) => s !== sock && s.local && 'stg' in s.local && s.local.stg === scope.stg)) {
+    ctx.touch(['STG-PORTS-PER-STG']);
+  }
+  sock.local = addressIn(scope, port);
+  sock.holdsPort = true;
+  return { value: { local: sock.local } };
+}
+
+export function doListen(state: State, ctx: Ctx, key: string, proc: string, op: Extract<Op, { op: 'listen' }>): Outcome {
+  const sock = sockOf(state, proc, op.fd);
+  if (!sock) return badFd(ctx, key, proc, op.fd);
+  if (sock.state === 'connected' || sock.state === 'connecting') {
+    return expectExactly(ctx, key, { error: 'EINVAL' }, ['ERR-STATE-ERRORS'], `the socket is ${sock.state}`);
+  }
+  if (sock.family === 'dss') {
+    if (!sock.local) return expectExactly(ctx, key, { error: 'EINVAL' }, ['DSS-LISTEN-NEEDS-BIND'], 'an unbound storage-system socket names no STG');
+    const stg = (sock.local as { stg: number }).stg;
+    if (stgFailed(state, stg)) return expectExactly(ctx, key, { error: 'EIO' }, ['FAULT-STG-FAIL-EIO'], `stg${stg} has failed`);
+  } else if (!sock.local) {
+    const scope = { host: hostOfProc(state, proc) };
+    if (freePorts(state, scope, state.config.netPorts).length === 0) {
+      return expectExactly(ctx, key, { error: 'EADDRINUSE' }, ['NET-LISTEN-QUEUE'], 'no dynamic port is free for the implicit bind');
+    }
+    const value = expectSuccess(ctx, key, ['NET-LISTEN-QUEUE'], 'listening, on a dynamic port');
+    const port = choosePort(state, ctx, key, scope, value ? value.local : undefined, ['NET-LISTEN-QUEUE']);
+    sock.local = addressIn(scope, port);
+    sock.holdsPort = true;
+  }
+  const outcome: Outcome = { value: { local: sock.local } };
+  expectExactly(ctx, key, outcome, [sock.family === 'net' ? 'NET-LISTEN-QUEUE' : 'DSS-CONNECT'], 'the socket can listen');
+  sock.state = 'listening';
+  sock.backlog = op.backlog;
+  admitHeld(state, ctx, sock);
+  return outcome;
+}
+
+export function doGetsockname(state: State, ctx: Ctx, key: string, proc: string, fd: number): Outcome {
+  const sock = sockOf(state, proc, fd);
+  if (!sock) return badFd(ctx, key, proc, fd);
+  const reqs = sock.family === 'net' ? ['NET-GETSOCKNAME'] : sock.local ? ['DSS-GETSOCKNAME'] : ['DSS-SOCKET-UNBOUND', 'DSS-GETSOCKNAME'];
+  return expectExactly(ctx, key, { value: { local: sock.local } }, reqs, sock.local ? 'its local address' : 'the socket is unbound');
+}
+
+export function doClose(state: State, ctx: Ctx, key: string, proc: string, fd: number): Outcome {
+  const sock = sockOf(state, proc, fd);
+  if (!sock) return badFd(ctx, key, proc, fd);
+  closeSocket(state, ctx, sock);
+  return expectExactly(ctx, key, { value: {} }, [sock.family === 'dss' ? 'CBT-FREE-ON-CLOSE' : 'NET-CLOSE-FREES-PORT'], 'close always succeeds on an open descriptor');
+}

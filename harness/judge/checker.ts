@@ -22,16 +22,15 @@ import {
   type State,
   blockedReason,
   describeEmission,
-  describeHandshakeOutcome,
   describeOp,
   describeOutcome,
   enabledActions,
   fingerprint,
   pendingIds,
-  sockKey,
   step,
 } from '../../reference/index.ts';
 import { deepEqual } from '../../reference/equal.ts';
+import { RANK_MISMATCH, RANK_UNEXPLAINED, RANK_VIOLATION, describeMessage, lateReqs, misrouted, whose } from './attribution.ts';
 import type { HandshakeOutcome, Op, Outcome } from '../../spec/messages.ts';
 
 export type RoleMessage =
@@ -126,53 +125,7 @@ function along<T>(node: Node, part: (n: Node) => readonly T[]): T[] {
   return chunks.reverse().flat();
 }
 
-/** "C:socket(dss)->" for the call a violation is about, so that the report says who answered what. */
-function whose(state: State, action: Action, key: string | null): string {
-  if (action.type === 'call' && (key === null || key === String(action.id))) return `${action.process}:${describeOp(action.call)}->`;
-  const pending = key ? state.pending[key] : undefined;
-  if (pending) return `${pending.proc}:${describeOp(pending.op)}->`;
-  if (key?.startsWith('h')) {
-    const run = state.roles[key.slice(1).split('.')[0]!];
-    if (run) return `${run.proc}[${run.label ?? '?'}]:`;
-  }
-  return '';
-}
-
-/**
- * EBADF for a descriptor the model has open means the call went to the wrong table — the
- * dispatch layer lost it — whatever the call was: that requirement comes first.
- */
-function misrouted(state: State, action: Action, violation: { reqs: readonly string[]; actual: string; key: string | null }): readonly string[] {
-  if (violation.actual !== 'EBADF') return violation.reqs;
-  // The call answered: the one just issued, or a pending one that completed.
-  const pending = violation.key === null ? undefined : state.pending[violation.key];
-  const call = action.type === 'call' ? { proc: action.process, op: action.call } : pending && { proc: pending.proc, op: pending.op };
-  if (!call || !('fd' in call.op) || !state.socks[sockKey(call.proc, call.op.fd)]) return violation.reqs;
-  return ['DISPATCH-BY-VALUE', ...violation.reqs.filter((r) => r !== 'DISPATCH-BY-VALUE')];
-}
-
-/** Requirements every call touches: never the reason a particular answer is due. */
-const GENERIC: ReadonlySet<string> = new Set(['WORLD-PROCESS-ISOLATION', 'DISPATCH-BY-VALUE', 'CLOCK-ONLY-BLOCKING-CALLS-BLOCK', 'ERR-NO-EFFECT']);
-
-/** Requirements broken by leaving an answer out at settle: a call that never blocks, or the decision the model made. */
-function lateReqs(emission: Emission, touched: readonly string[]): string[] {
-  const op = emission.type === 'result' || emission.type === 'event' ? emission.op.op : null;
-  if (op === 'socket' || op === 'bind' || op === 'listen' || op === 'getsockname' || op === 'close') return ['CLOCK-ONLY-BLOCKING-CALLS-BLOCK', 'CLOCK-SETTLE-EXACT'];
-  return [...touched.filter((r) => !GENERIC.has(r) && !r.startsWith('DISPATCH-FD')), 'CLOCK-SETTLE-EXACT'];
-}
-
-const RANK_UNEXPLAINED = 1;
-const RANK_MISMATCH = 2;
-const RANK_VIOLATION = 3;
-
 const same = deepEqual;
-
-function describeMessage(hs: number, message: RoleMessage | undefined): string {
-  if (!message) return ': nothing more';
-  if (message.type === 'event') return `[${message.label}]:${describeOp(message.call)}->${describeOutcome(message.outcome)}`;
-  if (message.type === 'held') return `[${message.label}]:held`;
-  return `:done ${describeHandshakeOutcome(message.outcome)}`;
-}
 
 export function checkEpoch(frontier: readonly State[], input: EpochInput, observed: Observed, limits: CheckerLimits = DEFAULT_LIMITS): EpochVerdict {
   const verdict = searchEpoch(frontier, input, observed, limits, false);

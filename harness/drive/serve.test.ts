@@ -21,6 +21,8 @@ test('serveOverStdio turns an in-process implementation into a JSON Lines one', 
   input.write(reset.slice(10));
   input.write(JSON.stringify({ type: 'tick', id: 2, ticks: 0 }) + '\n');
   input.write('not json\n');
+  // What it logs of a line is printable: whoever writes to it cannot reach its stderr's terminal.
+  input.write('\x1b]52;c;ZXZpbA==\x07 also not json\n');
   input.write(JSON.stringify({ type: 'bye', id: 3 }) + '\n');
 
   expect(await served).toBe(0);
@@ -33,4 +35,6 @@ test('serveOverStdio turns an in-process implementation into a JSON Lines one', 
   ]);
   expect(replies[2]!.code).toBe('bad-request');
   expect(logged).toMatch(/ignored a line that is not JSON: not json/);
+  expect(logged).toContain('ignored a line that is not JSON: \\x1b]52;c;ZXZpbA==\\x07 also not json');
+  expect(logged).not.toMatch(/[\x07\x1b]/);
 });

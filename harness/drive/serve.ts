@@ -13,6 +13,7 @@
 import { MAX_LINE_BYTES, Request } from '../../spec/messages.ts';
 import type { Implementation } from './driver.ts';
 import { LineFramer, LineWriter } from './line-framer.ts';
+import { printableCut } from './untrusted.ts';
 
 export interface ServeStreams {
   readonly input: NodeJS.ReadableStream & { destroy?(): void };
@@ -51,7 +52,7 @@ export function serveOverStdio(implementation: Implementation, streams: ServeStr
       try {
         raw = JSON.parse(line);
       } catch {
-        errors.write(`dualsock serve: ignored a line that is not JSON: ${line.slice(0, 200)}\n`);
+        errors.write(`dualsock serve: ignored a line that is not JSON: ${printableCut(line, 200)}\n`);
         return;
       }
       const parsed = Request.safeParse(raw);
@@ -59,7 +60,7 @@ export function serveOverStdio(implementation: Implementation, streams: ServeStr
         const id = (raw as { id?: unknown } | null)?.id;
         const message = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`).join('; ');
         if (Number.isSafeInteger(id) && (id as number) >= 0) write({ type: 'error', id, code: 'bad-request', message });
-        else errors.write(`dualsock serve: ignored a request without a usable id: ${message}\n`);
+        else errors.write(`dualsock serve: ignored a request without a usable id: ${printableCut(message, 400)}\n`);
         return;
       }
       const request = parsed.data;

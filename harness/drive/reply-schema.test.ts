@@ -5,6 +5,7 @@
  * including near misses.
  */
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { Reply } from '../../spec/messages.ts';
 import { checkReply, loneSurrogate, MAX_NESTING_DEPTH, nestingBeyond } from './reply-schema.ts';
@@ -106,4 +107,9 @@ describe('loneSurrogate', () => {
     expect(check('{"name":"\\ud83d\\ude00"}')).toBeUndefined();
     expect(check('{"name":"🙂 \\\\ud800"}')).toBeUndefined();
   });
+});
+
+test('PROTOCOL.md §framing states the nesting bound the harness enforces', () => {
+  const protocol = readFileSync('spec/PROTOCOL.md', 'utf8');
+  expect(protocol).toContain(`\`MAX_NESTING_DEPTH\` = ${MAX_NESTING_DEPTH}`);
 });

@@ -8,10 +8,11 @@
  * only ever applied to dualsock's own words.
  */
 import { CHAPTERS, requirement } from '../../spec/requirements.ts';
-import type { CheckSummary } from '../cli/check.ts';
+import type { CheckSummary } from '../judge/summary.ts';
 import type { Status, Verdict } from '../judge/verdicts.ts';
-import { GOALS, faultPoints } from '../judge/runner.ts';
-import { findings, traceLines, worldLine, type Finding } from './findings.ts';
+import { GOALS, faultPoints } from '../judge/goals.ts';
+import { worldLine } from './failure.ts';
+import { findings, traceLines, type Finding } from './findings.ts';
 import { displayCommand, displayPath } from './paths.ts';
 import { PLAIN, type Style } from './style.ts';
 import { wrap } from './text.ts';
@@ -77,13 +78,14 @@ export function findingText(finding: Finding, options: ConsoleOptions = {}): str
     `  actual:   ${u(c.actual)}`,
     ...(others.length ? [`  related:  ${others.join(', ')}`] : []),
     `  found by ${finding.shown.property}${also.length ? `; also seen by: ${also.join(', ')}` : ''}`,
-    `  counterexample (${c.steps.length} step${c.steps.length === 1 ? '' : 's'}), world: ${u(worldLine(c.world))}`,
+    ...wrap(`counterexample (${c.steps.length} step${c.steps.length === 1 ? '' : 's'}), world: ${u(worldLine(c.world))}`, width - 2, '    ').map((line) => `  ${line}`),
     ...traceLines(c.trace).flatMap(({ step, lines: text }) => text.map((line, i) => `  ${i === 0 ? style.dim(step.padEnd(4)) : '    '} ${u(line)}`)),
     `  replay:    ${u(displayCommand(c.replay, cwd))}`,
     `  reproduce: ${u(displayCommand(c.reproduce, cwd))}`,
   ];
   if (finding.failures.length > 1) {
-    lines.push(`  the other properties' counterexamples: ${finding.failures.filter((f) => f !== finding.shown).map((f) => u(displayPath(f.file, cwd))).join(', ')}`);
+    const files = finding.failures.filter((f) => f !== finding.shown).map((f) => u(displayPath(f.file, cwd)));
+    lines.push(...wrap(`the other properties' counterexamples: ${files.join(', ')}`, width - 2, '    ').map((line) => `  ${line}`));
   }
   return lines.join('\n') + '\n';
 }
@@ -114,7 +116,15 @@ export function consoleSummary(summary: CheckSummary, context: ReportContext, op
   for (const chapter of CHAPTERS) {
     const inChapter = summary.verdicts.filter((v) => v.requirement.chapter === chapter.id);
     if (inChapter.length === 0) continue;
-    const row = inChapter.map((v) => paintMark(style, v.status, MARK[v.status as AnyStatus])).join('');
+    // Consecutive marks of one status are painted as one run: fewer escape sequences in a log.
+    let row = '';
+    for (let i = 0; i < inChapter.length; ) {
+      const status = inChapter[i]!.status as AnyStatus;
+      let j = i;
+      while (j < inChapter.length && inChapter[j]!.status === status) j++;
+      row += paintMark(style, status, MARK[status].repeat(j - i));
+      i = j;
+    }
     const exercised = inChapter.reduce((n, v) => n + v.exercised, 0);
     lines.push(`  ${chapter.id.padEnd(10)} ${row}${' '.repeat(Math.max(1, 24 - inChapter.length))} exercised ${exercised}×`);
   }

@@ -7,7 +7,8 @@
 import { requirement } from '../../spec/requirements.ts';
 import type { WorldConfig } from '../../spec/config.ts';
 import { printable } from '../drive/untrusted.ts';
-import { traceText, type Counterexample } from '../judge/counterexample.ts';
+import type { Counterexample } from '../judge/counterexample.ts';
+import { traceLines } from './findings.ts';
 
 /** "1 step", "3 steps". */
 export function plural(n: number, noun: string): string {
@@ -29,7 +30,7 @@ export function describeFailure(property: { id: string }, c: Counterexample, fil
       `  actual:   ${printable(c.actual)}`,
       others.length ? `  related:  ${others.join(', ')}` : '',
       `  counterexample (${plural(c.steps.length, 'step')}${shrinks !== undefined ? `, shrunk ${plural(shrinks, 'time')}` : ''}), world: ${worldLine(c.world)}`,
-      printable(traceText(c.trace), { multiline: true }),
+      stepsText(c.trace),
       `  saved:     ${file}`,
       `  replay:    ${printable(c.replay)}`,
       `  reproduce: ${printable(c.reproduce)}`,
@@ -38,6 +39,26 @@ export function describeFailure(property: { id: string }, c: Counterexample, fil
       .filter((line) => line !== '')
       .join('\n') + '\n'
   );
+}
+
+/** The trace one step a line (findings.ts traceLines), every line made printable. */
+export function stepsText(trace: Counterexample['trace']): string {
+  return traceLines(trace)
+    .flatMap(({ step, lines }) => lines.map((line, i) => `  ${(i === 0 ? step : '').padEnd(4)} ${printable(line)}`))
+    .join('\n');
+}
+
+/**
+ * The line a check prints the moment a property's failure is shrunk. The whole finding — each
+ * bug once, with every property that shrank onto it — is printed once in the summary at the end
+ * (console.ts), so the run's log does not repeat a counterexample per property.
+ */
+export function failureNote(property: { id: string }, c: Counterexample, file: string, shrinks?: number, expected = false): string {
+  const req = requirement(c.violated[0]!);
+  const shrunk = `${plural(c.steps.length, 'step')}${shrinks !== undefined ? `, shrunk ${plural(shrinks, 'time')}` : ''}`;
+  return expected
+    ? `  ~ ${property.id}: ${req.id} failed, as the expected-failures file says (${shrunk}); saved ${printable(file)}\n`
+    : `  ✗ ${property.id}: ${req.id} (${req.level}) — ${req.title}; counterexample of ${shrunk} saved in ${printable(file)} (shown below)\n`;
 }
 
 export function worldLine(world: WorldConfig): string {

@@ -15,7 +15,7 @@
  * requirement reached by different sequences (a send on the network, a send through the
  * storage system) stay two findings.
  */
-import type { PropertyFailure } from '../cli/check.ts';
+import type { PropertyFailure } from '../judge/summary.ts';
 import type { Counterexample } from '../judge/counterexample.ts';
 
 export interface Finding {
@@ -95,10 +95,4 @@ export function traceLines(trace: Counterexample['trace']): { step: string; line
     }
     return { step, lines: [entry.what, ...entry.lines.map((line) => `  ${line}`)] };
   });
-}
-
-export function worldLine(world: Counterexample['world']): string {
-  const hosts = world.hosts.map((h) => `${h.name}{${h.processes.join(',')}}`).join(' ');
-  const stgs = world.stgs.map((s) => `stg${s.id}(len ${s.length}, ports ${s.ports[0]}..${s.ports[1]})`).join(' ');
-  return `${hosts}; cbt ${world.cbt.capacity}; ${stgs}; boundary ${world.fdBoundary}; dynamic ${world.netPorts[0]}..${world.netPorts[1]}; connectTimeout ${world.ticks.connectTimeout}, stepTimeout ${world.ticks.stepTimeout}`;
 }

@@ -9,10 +9,9 @@
  * are relative to the directory the check ran in.
  */
 import { z } from 'zod';
-import type { CheckSummary } from '../cli/check.ts';
 import { CounterexampleSchema, type Counterexample } from '../judge/counterexample.ts';
-import { GOALS, faultPoints } from '../judge/runner.ts';
-import type { Outcome, PropertyTally } from '../judge/summary.ts';
+import { GOALS, faultPoints } from '../judge/goals.ts';
+import type { CheckSummary, Outcome, PropertyTally } from '../judge/summary.ts';
 import type { Status } from '../judge/verdicts.ts';
 import type { ReportContext } from './context.ts';
 import { counts } from './console.ts';

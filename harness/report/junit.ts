@@ -21,7 +21,7 @@
 import { create } from 'xmlbuilder2';
 import { PROPERTIES } from '../../properties/index.ts';
 import { CHAPTERS } from '../../spec/requirements.ts';
-import type { CheckSummary } from '../cli/check.ts';
+import type { CheckSummary } from '../judge/summary.ts';
 import type { Verdict } from '../judge/verdicts.ts';
 import { printable } from '../drive/untrusted.ts';
 import type { ReportContext } from './context.ts';

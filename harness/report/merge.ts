@@ -16,11 +16,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { REQUIREMENTS, requirement } from '../../spec/requirements.ts';
-import type { CheckSummary, PropertyFailure } from '../cli/check.ts';
 import { ProtocolError, type ProtocolErrorKind } from '../drive/protocol-error.ts';
 import { printable } from '../drive/untrusted.ts';
 import type { ReportTarget } from '../judge/options.ts';
-import type { Outcome, PropertyTally } from '../judge/summary.ts';
+import type { CheckSummary, Outcome, PropertyFailure, PropertyTally } from '../judge/summary.ts';
 import type { Verdict } from '../judge/verdicts.ts';
 import { writeAtomically } from '../judge/counterexample.ts';
 import { consoleSummary, MARK, type AnyStatus } from './console.ts';

@@ -12,7 +12,7 @@
  *
  * This file is the room's index: the names the command line imports, and writeReports.
  */
-import type { CheckSummary } from '../cli/check.ts';
+import type { CheckSummary } from '../judge/summary.ts';
 import type { ReportTarget } from '../judge/options.ts';
 import { writeAtomically } from '../judge/counterexample.ts';
 import type { ReportContext } from './context.ts';

@@ -1,6 +1,6 @@
 /** A CheckSummary made by hand, for the report room's tests: every requirement passes unless told otherwise. */
 import { REQUIREMENTS } from '../../../spec/requirements.ts';
-import type { CheckSummary, PropertyFailure } from '../../cli/check.ts';
+import type { CheckSummary, PropertyFailure } from '../../judge/summary.ts';
 import type { Counterexample } from '../../judge/counterexample.ts';
 import type { Status, Verdict } from '../../judge/verdicts.ts';
 

@@ -1,0 +1,51 @@
+/**
+ * Why this test? The summary is what a person reads first: unreached requirements used to take a
+ * line each, and a colour code or a terminal escape from an implementation's own text could
+ * reach the screen raw.
+ */
+import { expect, test } from 'vitest';
+import { main } from '../cli/cli.ts';
+import { consoleSummary } from './console.ts';
+import { createStyle } from './style.ts';
+import { summaryWith } from './testing/summary.ts';
+
+const HOSTILE_NAME = 'impl\u001b[2J\u001b[32m CONFORMS';
+
+test('unreached and skipped requirements are folded into one line per reason', () => {
+  const text = consoleSummary(
+    summaryWith({
+      'NET-BIND-ONCE': { status: 'not-reached' },
+      'DSS-CLOSE-GRACEFUL': { status: 'not-reached' },
+      'FAULT-CRASH-TEARDOWN': { status: 'skipped', detail: 'property faults needs fault:crash' },
+      'FAULT-RECOVER-RECLAIMS': { status: 'skipped', detail: 'property faults needs fault:crash' },
+    }),
+    { impl: 'impl.ts', name: 'x' },
+  );
+  expect(text).toMatch(/^ {2}\? not reached by this run \(2\): (NET-BIND-ONCE|DSS-CLOSE-GRACEFUL), (NET-BIND-ONCE|DSS-CLOSE-GRACEFUL)$/m);
+  expect(text).toMatch(/^ {2}- skipped: property faults needs fault:crash \(2\): FAULT-CRASH-TEARDOWN, FAULT-RECOVER-RECLAIMS$/m);
+  expect(text.match(/NET-BIND-ONCE/g)).toHaveLength(1);
+});
+
+test('with colour, only dualsock\'s words are painted; the implementation\'s name arrives escaped', () => {
+  const text = consoleSummary(summaryWith({}, { name: HOSTILE_NAME }), { impl: 'impl.ts', name: HOSTILE_NAME }, { style: createStyle(true) });
+  expect(text).toContain('("impl\\x1b[2J\\x1b[32m CONFORMS")');
+  // Every escape in the text is one of the styles dualsock uses (SGR colour codes), none of the implementation's.
+  for (const escape of text.match(/\u001b[^m]*m/g) ?? []) expect(escape).toMatch(/^\u001b\[(1|2|22|31|32|33|39)m$/);
+  expect(text).not.toContain('\u001b[2J');
+  expect(consoleSummary(summaryWith(), { impl: 'impl.ts', name: 'x' })).not.toContain('\u001b');
+});
+
+test('dualsock --version prints the version in package.json', async () => {
+  let out = '';
+  const code = await main(['--version'], { out: (t) => void (out += t), err: (t) => void (out += t) });
+  expect(code).toBe(0);
+  const { version } = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string };
+  expect(out.trim()).toBe(version);
+});
+
+test('dualsock merge of something that is not a report is a usage error (exit 2) that says what arrived', async () => {
+  let err = '';
+  const code = await main(['merge', 'package.json'], { out: () => {}, err: (t) => void (err += t) });
+  expect(code).toBe(2);
+  expect(err).toMatch(/merge: package.json is not a dualsock check report/);
+});

@@ -2,10 +2,12 @@
  * Attribution: the words and requirements a checker failure carries. Who
  * answered ("C:socket(dss)->"), which requirement an answer left out at
  * settle breaks, when EBADF means the dispatch layer lost a descriptor, how a
- * role's message reads, and how failures rank against each other, so that
- * the failure a person reads first names the likeliest cause.
+ * role's message reads, what an answer no order explains blames, and how
+ * failures rank against each other, so that the failure a person reads
+ * first names the likeliest cause.
  */
-import { type Action, type Emission, type State, describeHandshakeOutcome, describeOp, describeOutcome, sockKey } from '../../reference/index.ts';
+import { type Action, type Emission, type State, blockedReason, describeHandshakeOutcome, describeOp, describeOutcome, sockKey } from '../../reference/index.ts';
+import type { Outcome } from '../../spec/messages.ts';
 import type { RoleMessage } from './checker.ts';
 
 /** "C:socket(dss)->" for the call a violation is about, so that the report says who answered what. */
@@ -58,4 +60,35 @@ export function describeMessage(hs: number, message: RoleMessage | undefined): s
   if (message.type === 'event') return `[${message.label}]:${describeOp(message.call)}->${describeOutcome(message.outcome)}`;
   if (message.type === 'held') return `[${message.label}]:held`;
   return `:done ${describeHandshakeOutcome(message.outcome)}`;
+}
+
+/** Why an answer is a failure, as the search records it. */
+export interface Blame {
+  readonly rank: number;
+  readonly reqs: readonly string[];
+  readonly expected: string;
+  readonly actual: string;
+}
+
+/** A call answered that the model has blocked, or never issued. */
+export function unexplainedResult(state: State, id: number, outcome: Outcome): Blame {
+  const pending = state.pending[String(id)];
+  if (pending) {
+    const why = blockedReason(state, String(id));
+    return { rank: RANK_UNEXPLAINED, reqs: why.reqs, expected: `${pending.proc}:${describeOp(pending.op)} stays blocked: ${why.why}`, actual: describeOutcome(outcome) };
+  }
+  return { rank: RANK_UNEXPLAINED, reqs: ['WIRE-ONE-REPLY'], expected: `no answer for call ${id}`, actual: describeOutcome(outcome) };
+}
+
+/** A role's message when the model has the role blocked, waiting to retry its connect, or ended. */
+export function unexplainedMessage(state: State, hs: number, message: RoleMessage | undefined): Blame {
+  const run = state.roles[String(hs)];
+  const blocked = run?.pendingKey ? blockedReason(state, run.pendingKey) : null;
+  const where = run ? `${run.proc} at step ${run.label ?? 'start'}` : `handshake ${hs}, which has ended`;
+  if (run && !run.pendingKey && !run.failure && run.retryAt > state.now) {
+    // The role's connect was refused: the model has it retry one tick later, not give up.
+    return { rank: RANK_UNEXPLAINED, reqs: ['HS-CONNECT-RETRY'], expected: `${where} retries its refused connect at tick ${run.retryAt}`, actual: `${run.proc}${describeMessage(hs, message)}` };
+  }
+  const expected = blocked ? `${where} stays blocked: ${blocked.why}` : `${where} makes no further move`;
+  return { rank: RANK_UNEXPLAINED, reqs: blocked ? [...blocked.reqs, 'HS-STEP-ORDER'] : ['HS-STEP-ORDER'], expected, actual: `${run?.proc ?? ''}${describeMessage(hs, message)}` };
 }

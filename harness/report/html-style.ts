@@ -44,7 +44,7 @@ a { color: #1d4ed8; }
 .count.s-pass { border-color: var(--pass); } .count.s-fail { border-color: var(--fail); }
 .count.s-expected { border-color: var(--expected); } .count.s-warn { border-color: var(--warn); }
 .count.s-stale { border-color: var(--warn); } .count.s-skipped { border-color: var(--skipped); } .count.s-not-reached { border-color: var(--not-reached); }
-.count.zero { opacity: .55; }
+.count.zero { background: rgba(255,255,255,.14); color: rgba(255,255,255,.8); border-left-color: transparent; }
 .count.total { background: rgba(255,255,255,.15); color: #fff; border-color: transparent; }
 .facts { display: flex; flex-wrap: wrap; gap: 6px 26px; margin-bottom: 0; }
 .facts div { display: flex; gap: 6px; align-items: baseline; }
@@ -129,6 +129,8 @@ h2.part { font-size: 26px; margin: 40px 0 8px; }
 .reqs .sentence { font-size: 14px; color: #334155; margin-top: 2px; }
 .reqs .why { display: block; margin-top: 4px; font-size: 13px; font-weight: 600; }
 .s-fail .why { color: var(--fail); } .s-warn .why { color: var(--warn); } .s-not-reached .why { color: var(--not-reached); } .s-skipped .why { color: var(--skipped); } .s-expected .why { color: var(--expected); }
+.reach { margin-top: 36px; }
+.reach h2 { margin-top: 26px; }
 .reach ul.inline { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 22px; }
 footer { text-align: center; color: var(--muted); font-size: 13px; padding: 20px; border-top: 1px solid var(--line); }
 @media (max-width: 900px) { .versus, .two { grid-template-columns: 1fr; } }

@@ -121,7 +121,7 @@ function pieces(row: Row): Pieces | null {
     case 'failure':
       return row.process ? callPieces(row.actual, '✗ got ') : null;
     case 'fault':
-      return row.fault.process ? { lead: '⚡ ', label: '', body: '', result: row.fault.text, error: true } : null;
+      return row.fault.process ? { lead: '⚡ fault ', label: '', body: '', result: row.fault.text, error: true } : null;
     case 'note':
       return null;
   }
@@ -272,7 +272,8 @@ function gutterAndBands(d: Diagram, g: Geometry, id: string): string {
       out.push(`<text class="caption" x="${left + 6}" y="${top + 16}" font-size="12" font-weight="600" fill="${COLOUR.ink}" ${FONT}>${fit(entry.what, Math.floor((right - left) / CHAR_W) - 2)}<title>${full(entry.what)}</title></text>`);
     }
     const colour = entry.failing ? COLOUR.error : COLOUR.ink;
-    const kind = entry.kind === 'call' || entry.kind === 'other' ? '' : entry.kind;
+    // A handshake's caption already names it; a call needs no word.
+    const kind = entry.kind === 'call' || entry.kind === 'other' || entry.kind === 'handshake' ? '' : entry.kind;
     const kindColour = entry.kind === 'batch' ? COLOUR.batchEdge : entry.kind === 'fault' ? COLOUR.faultEdge : COLOUR.muted;
     out.push(
       `<text class="step-index" x="10" y="${top + 18}" font-size="13" font-weight="700" fill="${colour}">${entry.command >= 0 ? `#${entry.command}` : ''}${entry.failing ? ' ✗' : ''}` +
@@ -330,9 +331,10 @@ function rowMarks(d: Diagram, g: Geometry): string {
       case 'fault': {
         const mark = cx !== undefined && p ? onLane('#fff7ed', COLOUR.faultEdge) : '';
         const boundary = partitionLine(d, g, row.fault.hosts, y);
+        // A fault that struck one process is marked on its lane; any other is named across the band.
         out.push(
           `<g class="fault fault-${full(row.fault.kind)}" data-row="${r}">` +
-            `<text x="${textLeft}" y="${y + 18}" font-size="12" font-weight="700" fill="${COLOUR.faultEdge}">⚡ fault: ${fit(row.fault.text, 40)}</text>` +
+            (mark ? '' : `<text x="${textLeft}" y="${y + 18}" font-size="12" font-weight="700" fill="${COLOUR.faultEdge}">⚡ fault: ${fit(row.fault.text, 60)}</text>`) +
             boundary +
             mark +
             `</g>`,

@@ -33,6 +33,8 @@ export function normalise(view: Inspection): string {
   return `${view.now}|${view.cbt.capacity}|${owners.join(',')}|${processes.join('|')}|${net.join(',')}|${dss.join(',')}`;
 }
 
+type ProcessView = Inspection['processes'][number];
+
 export interface Difference {
   readonly text: string;
   readonly reqs: readonly string[];
@@ -81,20 +83,33 @@ function fieldCause(field: keyof SocketView, model: SocketView, actual: SocketVi
 
 /** The first difference between the model's inspection and the implementation's, with the requirements it touches. */
 export function diffInspections(model: Inspection, actual: Inspection, context: DiffContext = {}): Difference {
+  return (
+    diffOwners(model, actual, context) ??
+    diffProcesses(model, actual, context) ??
+    diffPorts(model, actual) ??
+    diffClock(model, actual) ?? { text: 'inspections differ', reqs: ['WIRE-INSPECT-MATCHES'], expected: JSON.stringify(model), actual: JSON.stringify(actual) }
+  );
+}
+
+/** Control blocks owned by others than the model's owners: a leak (a failed role's, or a plain one), or a missing allocation. */
+function diffOwners(model: Inspection, actual: Inspection, context: DiffContext): Difference | null {
   const mo = blockOwners(model);
   const ao = blockOwners(actual);
-  if (JSON.stringify(mo) !== JSON.stringify(ao)) {
-    const extra = ao.filter((o) => !mo.includes(o));
-    const missing = mo.filter((o) => !ao.includes(o));
-    const failedRole = extra.some((o) => context.roles?.get(o.slice(0, o.lastIndexOf(':'))) === 'failed');
-    const reqs = failedRole ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK'] : extra.length > 0 ? ['FAULT-NO-LEAK', 'CBT-FREE-ON-CLOSE'] : ['CBT-ALLOC-ON-REQUEST'];
-    return {
-      text: `control block owners differ: model [${mo.join(', ')}], implementation [${ao.join(', ')}]`,
-      reqs,
-      expected: `control blocks owned by [${mo.join(', ')}]`,
-      actual: `[${ao.join(', ')}]${extra.length ? ` (extra ${extra.join(', ')})` : ''}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
-    };
-  }
+  if (JSON.stringify(mo) === JSON.stringify(ao)) return null;
+  const extra = ao.filter((o) => !mo.includes(o));
+  const missing = mo.filter((o) => !ao.includes(o));
+  const failedRole = extra.some((o) => context.roles?.get(o.slice(0, o.lastIndexOf(':'))) === 'failed');
+  const reqs = failedRole ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK'] : extra.length > 0 ? ['FAULT-NO-LEAK', 'CBT-FREE-ON-CLOSE'] : ['CBT-ALLOC-ON-REQUEST'];
+  return {
+    text: `control block owners differ: model [${mo.join(', ')}], implementation [${ao.join(', ')}]`,
+    reqs,
+    expected: `control blocks owned by [${mo.join(', ')}]`,
+    actual: `[${ao.join(', ')}]${extra.length ? ` (extra ${extra.join(', ')})` : ''}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
+  };
+}
+
+/** Each of the model's processes: present, alive as the model has it, with the same sockets. */
+function diffProcesses(model: Inspection, actual: Inspection, context: DiffContext): Difference | null {
   for (const mp of model.processes) {
     const ap = actual.processes.find((p) => p.process === mp.process);
     if (!ap) return { text: `process ${mp.process} missing`, reqs: ['WORLD-RESET-BUILDS-CONFIG'], expected: `process ${mp.process}`, actual: 'absent' };
@@ -106,34 +121,46 @@ export function diffInspections(model: Inspection, actual: Inspection, context: 
         actual: `alive=${ap.alive}`,
       };
     }
-    const fds = new Set([...mp.sockets.map((s) => s.fd), ...ap.sockets.map((s) => s.fd)]);
-    for (const fd of [...fds].sort((a, b) => a - b)) {
-      const ms = mp.sockets.find((s) => s.fd === fd);
-      const as = ap.sockets.find((s) => s.fd === fd);
-      if (!ms || !as) {
-        // A socket the model closed: a role that should have released it, or a plain leak.
-        const role = context.roles?.get(mp.process);
-        const leak = role === 'failed' ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK'] : role === 'established' ? ['HS-ESTABLISHED-LAYOUT', 'FAULT-NO-LEAK'] : ['FAULT-NO-LEAK'];
-        return {
-          text: `${mp.process}:${fd} ${ms ? 'missing from' : 'extra in'} the implementation's inspection`,
-          reqs: ms ? ['WIRE-INSPECT-MATCHES'] : leak,
-          expected: ms ? `${mp.process}:${fd} open (${ms.state})` : `${mp.process}:${fd} closed`,
-          actual: as ? `${mp.process}:${fd} open (${as.state})` : 'absent',
-        };
-      }
-      for (const field of ['state', 'local', 'peer', 'rx', 'inflight', 'family'] as const) {
-        // (a socket's `block` is a slot number: the implementation's own, never compared)
-        if (canonical(ms[field]) === canonical(as[field])) continue;
-        const reqs = fieldCause(field, ms, as, mp.process, context);
-        return {
-          text: `${mp.process}:${fd}.${field}: model ${JSON.stringify(ms[field])}, implementation ${JSON.stringify(as[field])}`,
-          reqs,
-          expected: `${mp.process}:${fd}.${field} = ${JSON.stringify(ms[field])}`,
-          actual: JSON.stringify(as[field]),
-        };
-      }
+    const difference = diffSockets(mp, ap, context);
+    if (difference) return difference;
+  }
+  return null;
+}
+
+/** One process's sockets, by descriptor: each open on both sides or neither, and equal field by field. */
+function diffSockets(mp: ProcessView, ap: ProcessView, context: DiffContext): Difference | null {
+  const fds = new Set([...mp.sockets.map((s) => s.fd), ...ap.sockets.map((s) => s.fd)]);
+  for (const fd of [...fds].sort((a, b) => a - b)) {
+    const ms = mp.sockets.find((s) => s.fd === fd);
+    const as = ap.sockets.find((s) => s.fd === fd);
+    if (!ms || !as) {
+      // A socket the model closed: a role that should have released it, or a plain leak.
+      const role = context.roles?.get(mp.process);
+      const leak = role === 'failed' ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK'] : role === 'established' ? ['HS-ESTABLISHED-LAYOUT', 'FAULT-NO-LEAK'] : ['FAULT-NO-LEAK'];
+      return {
+        text: `${mp.process}:${fd} ${ms ? 'missing from' : 'extra in'} the implementation's inspection`,
+        reqs: ms ? ['WIRE-INSPECT-MATCHES'] : leak,
+        expected: ms ? `${mp.process}:${fd} open (${ms.state})` : `${mp.process}:${fd} closed`,
+        actual: as ? `${mp.process}:${fd} open (${as.state})` : 'absent',
+      };
+    }
+    for (const field of ['state', 'local', 'peer', 'rx', 'inflight', 'family'] as const) {
+      // (a socket's `block` is a slot number: the implementation's own, never compared)
+      if (canonical(ms[field]) === canonical(as[field])) continue;
+      const reqs = fieldCause(field, ms, as, mp.process, context);
+      return {
+        text: `${mp.process}:${fd}.${field}: model ${JSON.stringify(ms[field])}, implementation ${JSON.stringify(as[field])}`,
+        reqs,
+        expected: `${mp.process}:${fd}.${field} = ${JSON.stringify(ms[field])}`,
+        actual: JSON.stringify(as[field]),
+      };
     }
   }
+  return null;
+}
+
+/** Bound ports per family, as sets: more than the model's is a leak. */
+function diffPorts(model: Inspection, actual: Inspection): Difference | null {
   for (const family of ['net', 'dss'] as const) {
     const listed = (v: Inspection): string => canonical([...v.ports[family]].map((e) => canonical(e)).sort());
     const m = listed(model);
@@ -148,6 +175,10 @@ export function diffInspections(model: Inspection, actual: Inspection, context: 
       };
     }
   }
-  if (model.now !== actual.now) return { text: `now: model ${model.now}, implementation ${actual.now}`, reqs: ['CLOCK-TICKS-ONLY'], expected: `now = ${model.now}`, actual: String(actual.now) };
-  return { text: 'inspections differ', reqs: ['WIRE-INSPECT-MATCHES'], expected: JSON.stringify(model), actual: JSON.stringify(actual) };
+  return null;
+}
+
+function diffClock(model: Inspection, actual: Inspection): Difference | null {
+  if (model.now === actual.now) return null;
+  return { text: `now: model ${model.now}, implementation ${actual.now}`, reqs: ['CLOCK-TICKS-ONLY'], expected: `now = ${model.now}`, actual: String(actual.now) };
 }

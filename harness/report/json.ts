@@ -106,6 +106,16 @@ export const ReportSchema = z
   .describe('The JSON report of `dualsock check` (--report json=FILE) and `dualsock merge`.');
 export type Report = z.infer<typeof ReportSchema>;
 
+/** The JSON `dualsock merge` writes for reports of several implementations: each implementation's merged report. */
+export const MatrixReportSchema = z
+  .object({
+    report: z.literal('dualsock-merge'),
+    version: z.literal(REPORT_VERSION),
+    implementations: z.array(ReportSchema).min(2),
+  })
+  .describe('The JSON report of `dualsock merge` over several implementations: one merged check report per implementation.');
+export type MatrixReport = z.infer<typeof MatrixReportSchema>;
+
 export function verdictOf(exitCode: number): Report['verdict'] {
   return exitCode === 0 ? 'conforms' : exitCode === 1 ? 'non-conformance' : exitCode === 3 ? 'protocol-error' : 'harness-error';
 }

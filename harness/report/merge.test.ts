@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../cli/cli.ts';
-import { jsonReport, ReportSchema, type Report } from './json.ts';
+import { jsonReport, MatrixReportSchema, ReportSchema, type Report } from './json.ts';
 import { loadReport, merge, MergeError, runMerge } from './merge.ts';
 import { summaryWith } from './testing/summary.ts';
 
@@ -62,7 +62,9 @@ describe('merge', () => {
       'CBT-UNIQUE-OWNER': { status: 'fail', detail: 'owned twice' },
     });
     let out = '';
-    const code = runMerge({ files: [a, b], reports: [{ kind: 'junit', path: join(dir, 'matrix.xml') }] }, (t) => void (out += t));
+    const code = runMerge({ files: [a, b], reports: [{ kind: 'junit', path: join(dir, 'matrix.xml') }, { kind: 'json', path: join(dir, 'matrix.json') }] }, (t) => void (out += t));
+    const json = MatrixReportSchema.parse(JSON.parse(readFileSync(join(dir, 'matrix.json'), 'utf8')));
+    expect(json.implementations.map((r) => [r.implementation.name, r.outcome])).toEqual([['impl', 'CONFORMS'], ['other', 'NON-CONFORMANCE']]);
     expect(code).toBe(1);
     expect(out).toMatch(/\[1\] impl — impl\.ts, seed 42: CONFORMS/);
     expect(out).toMatch(/\[2\] other — other, seed 42: NON-CONFORMANCE/);

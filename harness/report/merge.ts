@@ -25,7 +25,7 @@ import { writeAtomically } from '../judge/counterexample.ts';
 import { consoleSummary, MARK, type AnyStatus } from './console.ts';
 import type { Matrix, MergeInfo, ReportContext } from './context.ts';
 import { htmlReport } from './html.ts';
-import { jsonReport, REPORT_VERSION, ReportSchema, type Report } from './json.ts';
+import { jsonReport, REPORT_VERSION, ReportSchema, type MatrixReport, type Report } from './json.ts';
 import { junitDocument, targetsOf } from './junit.ts';
 import { PLAIN, type Style } from './style.ts';
 
@@ -279,7 +279,7 @@ export function runMerge(run: MergeRun, out: (text: string) => void): number {
   for (const target of run.reports) {
     const content =
       target.kind === 'json'
-        ? JSON.stringify(parts.length === 1 ? parts[0]!.report : { report: 'dualsock-merge', version: REPORT_VERSION, implementations: parts.map((p) => p.report) }, null, 2) + '\n'
+        ? JSON.stringify(parts.length === 1 ? parts[0]!.report : ({ report: 'dualsock-merge', version: REPORT_VERSION, implementations: parts.map((p) => p.report) } satisfies MatrixReport), null, 2) + '\n'
         : target.kind === 'junit'
           ? junitDocument(parts.map((p) => ({ summary: p.summary, context: p.context, prefix: parts.length === 1 ? 'dualsock' : `dualsock.${p.report.implementation.name.replace(/[^\w-]+/g, '_')}` })))
           : htmlReport(combined(parts.map((p) => p.summary)), { ...parts[0]!.context, ...(parts.length > 1 ? { impl: `${parts.length} implementations`, name: 'merge' } : {}) });

@@ -63,6 +63,7 @@ export class Epochs {
     const { session, record } = this.parts;
     const settled = await session.settle();
     record.stats.epochs += 1;
+    if (settled.early.length > 0) this.earlySettle(index, settled.early);
     const observed = this.observe(settled);
     record.touch(['WIRE-WELL-FORMED', 'WIRE-ONE-REPLY', 'WIRE-TIMELY']);
     if (settled.replies.some((r) => (r.type === 'result' || r.type === 'event') && 'error' in r.outcome)) record.touch(['ERR-KNOWN-CODES']);
@@ -71,6 +72,17 @@ export class Epochs {
     this.accept(verdict, input);
     if (this.options.thorough || this.frontier.length > 1) await this.inspect(index);
     return settled.replies as Reply[];
+  }
+
+  /**
+   * Answers arrived after `settled` with nothing sent that could cause them: settle was answered
+   * before the implementation had finished, whatever else those answers say (CLOCK-SETTLE-EXACT).
+   */
+  private earlySettle(index: number, early: readonly Reply[]): never {
+    const first = early[0]!;
+    const what = first.type === 'result' ? `the result of call id ${first.id}` : `a \`${first.type}\` of handshake id ${first.id}`;
+    this.parts.record.note(`${early.length} answer(s) arrived after \`settled\`, with nothing sent since: ${what} first`);
+    this.parts.record.fail(index, ['CLOCK-SETTLE-EXACT'], 'settle answered only after every call that can complete has completed and its answer was written', `\`settled\`, then ${what}`);
   }
 
   /** The settle's replies as the checker reads them: results by call, handshake messages appended to their logs. */
@@ -117,7 +129,8 @@ export class Epochs {
     let late: Reply[] = [];
     for (let tries = 0; late.length === 0 && (tries < 3 || Date.now() < until); tries++) {
       if (tries >= 3) await new Promise((resolve) => setTimeout(resolve, 5));
-      late = (await session.settle()).replies.filter((r) => r.type === 'result' || r.type === 'event' || r.type === 'done');
+      const again = await session.settle();
+      late = [...again.early, ...again.replies].filter((r) => r.type === 'result' || r.type === 'event' || r.type === 'done');
     }
     if (late.length > 0) {
       record.note(`another settle, with nothing sent, brought ${late.length} more answer(s): the first settle was answered too early`);

@@ -21,7 +21,8 @@ test('unreached and skipped requirements are folded into one line per reason', (
     }),
     { impl: 'impl.ts', name: 'x' },
   );
-  expect(text).toMatch(/^ {2}\? not reached by this run \(2\): (NET-BIND-ONCE|DSS-CLOSE-GRACEFUL), (NET-BIND-ONCE|DSS-CLOSE-GRACEFUL)$/m);
+  // No property ran in this summary: the two were left out by the selection, not missed.
+  expect(text).toMatch(/^ {2}\? not selected for this check \(--only, or another shard\) \(2\): (NET-BIND-ONCE|DSS-CLOSE-GRACEFUL), (NET-BIND-ONCE|DSS-CLOSE-GRACEFUL)$/m);
   expect(text).toMatch(/^ {2}- skipped: property faults needs fault:crash \(2\): FAULT-CRASH-TEARDOWN, FAULT-RECOVER-RECLAIMS$/m);
   expect(text.match(/NET-BIND-ONCE/g)).toHaveLength(1);
 });
@@ -48,4 +49,16 @@ test('dualsock merge of something that is not a report is a usage error (exit 2)
   const code = await main(['merge', 'package.json'], { out: () => {}, err: (t) => void (err += t) });
   expect(code).toBe(2);
   expect(err).toMatch(/merge: package.json is not a dualsock check report/);
+});
+
+test('a requirement the properties that ran did not reach is told apart from one left out by the selection', async () => {
+  const { checkedBy } = await import('../../properties/index.ts');
+  const by = checkedBy('NET-BIND-ONCE')[0]!;
+  const summary = summaryWith(
+    { 'NET-BIND-ONCE': { status: 'not-reached' }, 'DSS-CLOSE-GRACEFUL': { status: 'not-reached' } },
+    { properties: [{ id: by, planned: 4, ran: 4, ended: 'complete', why: null }] },
+  );
+  const text = consoleSummary(summary, { impl: 'impl.ts', name: 'x' });
+  expect(text).toMatch(/^ {2}\? not reached by this run \(1\): NET-BIND-ONCE$/m);
+  if (!checkedBy('DSS-CLOSE-GRACEFUL').includes(by)) expect(text).toMatch(/^ {2}\? not selected for this check \(--only, or another shard\) \(1\): DSS-CLOSE-GRACEFUL$/m);
 });

@@ -7,6 +7,7 @@
  * that came from the implementation or from a file goes through `style.untrusted`; colour is
  * only ever applied to dualsock's own words.
  */
+import { checkedBy } from '../../properties/index.ts';
 import { CHAPTERS, requirement } from '../../spec/requirements.ts';
 import type { CheckSummary } from '../judge/summary.ts';
 import type { Status, Verdict } from '../judge/verdicts.ts';
@@ -90,6 +91,14 @@ export function findingText(finding: Finding, options: ConsoleOptions = {}): str
   return lines.join('\n') + '\n';
 }
 
+/** The line an unreached requirement is folded into: left out by the selection, or missed by the properties that ran. */
+function notReachedReason(v: Verdict, summary: CheckSummary): string {
+  const by = checkedBy(v.requirement.id);
+  if (by.length === 0) return 'not reached: no property targets it';
+  if (!summary.properties.some((p) => by.includes(p.id))) return 'not selected for this check (--only, or another shard)';
+  return 'not reached by this run';
+}
+
 export function consoleSummary(summary: CheckSummary, context: ReportContext, options: ConsoleOptions = {}): string {
   const style = options.style ?? PLAIN;
   const width = options.columns ?? 100;
@@ -134,7 +143,7 @@ export function consoleSummary(summary: CheckSummary, context: ReportContext, op
     if (v.status === 'pass') continue;
     const r = v.requirement;
     if (v.status === 'not-reached' || v.status === 'skipped') {
-      const reason = v.status === 'not-reached' ? 'not reached by this run' : `skipped: ${v.detail ?? 'no reason given'}`;
+      const reason = v.status === 'not-reached' ? notReachedReason(v, summary) : `skipped: ${v.detail ?? 'no reason given'}`;
       const group = folded.get(reason) ?? { status: v.status, ids: [] };
       group.ids.push(r.id);
       folded.set(reason, group);

@@ -13,7 +13,9 @@
  * children's, since some consumers read the attributes and others count the elements:
  *   fail                      → <failure>
  *   skipped, not-reached,
- *   expected (a known failure)→ <skipped message="…">
+ *   expected (a known failure)→ <skipped message="…"> (a requirement not reached says why: the
+ *                               properties that target it were not selected, were cut short,
+ *                               or ran all their planned runs without getting there)
  *   a broken wire protocol,
  *   a harness error           → one extra testcase with <error>
  * Times: each property's wall-clock time is shared evenly among the requirements it targets.
@@ -25,6 +27,7 @@ import type { CheckSummary } from '../judge/summary.ts';
 import type { Verdict } from '../judge/verdicts.ts';
 import { printable } from '../drive/untrusted.ts';
 import type { ReportContext } from './context.ts';
+import { whyNotReached } from './html.ts';
 import { elapsedOf } from './json.ts';
 import { displayPath } from './paths.ts';
 
@@ -90,7 +93,7 @@ function timesOf(group: JunitGroup): (id: string) => number {
   return (id) => share.get(id) ?? 0;
 }
 
-function addCase(suite: XMLBuilder, classname: string, v: Verdict, ms: number, cwd: string, strict: boolean): void {
+function addCase(suite: XMLBuilder, classname: string, v: Verdict, ms: number, cwd: string, strict: boolean, summary: CheckSummary): void {
   const r = v.requirement;
   const testcase = suite.ele('testcase', { classname, name: attr(`${r.id} (${r.level}): ${r.title}`), time: seconds(ms) });
   const detail = v.detail === null ? null : attr(v.detail);
@@ -105,7 +108,7 @@ function addCase(suite: XMLBuilder, classname: string, v: Verdict, ms: number, c
       testcase.ele('skipped', { message: `skipped: ${detail ?? 'no reason given'}` });
       break;
     case 'not-reached':
-      testcase.ele('skipped', { message: 'not reached by this run' });
+      testcase.ele('skipped', { message: attr(`not reached: ${whyNotReached(v.requirement, summary)}`) });
       break;
     case 'expected':
       testcase.ele('skipped', { message: `expected failure: ${detail ?? ''}` });
@@ -155,7 +158,7 @@ export function junitDocument(groups: readonly JunitGroup[], cwd: string = proce
         tally.errors += 1;
       }
       setCounts(suite, tally);
-      for (const v of list) addCase(suite, attr(name), v, time(v.requirement.id), cwd, strict);
+      for (const v of list) addCase(suite, attr(name), v, time(v.requirement.id), cwd, strict, group.summary);
       if (error) {
         suite
           .ele('testcase', { classname: attr(name), name: 'the implementation kept to the wire protocol for the whole check', time: '0.000' })

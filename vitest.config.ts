@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**'],
+    exclude: ['node_modules/**', 'dist/**', 'tmp/**', '.dualsock/**'],
     testTimeout: 60_000,
     pool: 'forks',
     coverage: {

@@ -177,13 +177,13 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
       skipped: acc.skippedCapabilities,
       elapsedMs: Date.now() - started,
     };
-    if (harnessError) output.err(`dualsock: ${harnessError}\n`);
+    if (harnessError) output.err(`dualsock: ${printable(harnessError, { multiline: true })}\n`);
     if (protocolError) output.err(protocolError.message + '\n');
     try {
       writeReports(options.reports, summary, { impl: impl.text, name: hello?.name ?? '?', version: VERSION });
     } catch (error) {
       // The run's results stand; only the file is lost, and the verdict cannot be a pass.
-      const message = `a report could not be written: ${(error as Error).message}`;
+      const message = `a report could not be written: ${printable((error as Error).message)}`;
       summary = { ...summary, harnessError: message, outcome: summary.exitCode === EXIT.conforms ? 'HARNESS-ERROR' : summary.outcome, exitCode: summary.exitCode === EXIT.conforms ? EXIT.usage : summary.exitCode };
       output.err(`dualsock: ${message}\n`);
     }
@@ -293,7 +293,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     if (error instanceof ProtocolError) protocolError = error;
     else if (error instanceof UsageError) {
       // A mistake in what was asked for: said plainly, before or instead of any verdict.
-      output.err(`dualsock: ${error.message}\n`);
+      output.err(`dualsock: ${printable(error.message, { multiline: true })}\n`);
       if (!hello) return usageSummary(error.message);
       return finish({ outcome: 'HARNESS-ERROR', exitCode: EXIT.usage });
     } else harnessError = harnessMessage(error, seed, null);

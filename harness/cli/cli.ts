@@ -18,6 +18,7 @@ import { DEFAULT_EXIT_GRACE_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 
 import { parseImplementationSpec } from '../drive/drivers.ts';
 import { EXIT, REPORT_KINDS, type CheckOptions, type ExpectedFailure, type Output, type ReportKind, type ReportTarget } from '../judge/options.ts';
 import { UsageError } from '../drive/usage-error.ts';
+import { printable } from '../drive/untrusted.ts';
 import { DUALSOCK_VERSION } from '../report/version.ts';
 import { requirementTable } from '../report/list.ts';
 
@@ -168,10 +169,10 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
       return EXIT.usage;
     }
     if (error instanceof UsageError) {
-      output.err(`dualsock: ${error.message}\n`);
+      output.err(`dualsock: ${printable(error.message, { multiline: true })}\n`);
       return EXIT.usage;
     }
-    output.err(`dualsock: harness error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    output.err(`dualsock: harness error: ${printable(error instanceof Error ? (error.stack ?? error.message) : String(error), { multiline: true })}\n`);
     return EXIT.usage;
   }
 }

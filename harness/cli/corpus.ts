@@ -44,7 +44,7 @@ export async function replayCorpus(dir: string, session: Session, acc: Accumulat
   } catch (error) {
     throw new UsageError(`--corpus ${dir}: ${(error as Error).message}; expected a directory of counterexample files`);
   }
-  output.out(`  corpus: replaying ${files.length} saved counterexample(s) from ${dir}\n`);
+  output.out(`  corpus: replaying ${files.length} saved counterexample(s) from ${printable(dir)}\n`);
   for (const name of files) {
     const path = join(dir, name);
     const c = loadFile(path);
@@ -53,9 +53,9 @@ export async function replayCorpus(dir: string, session: Session, acc: Accumulat
     if (run.failure) {
       const primary = run.failure.reqs[0]!;
       acc.fail(primary, `${run.failure.expected} — got ${run.failure.actual} (corpus ${name})`, path);
-      output.out(`  corpus ${name}: ✗ ${primary}: expected ${printable(run.failure.expected)}; got ${printable(run.failure.actual)}\n`);
+      output.out(`  corpus ${printable(name)}: ✗ ${primary}: expected ${printable(run.failure.expected)}; got ${printable(run.failure.actual)}\n`);
     } else {
-      output.out(`  corpus ${name}: passes\n`);
+      output.out(`  corpus ${printable(name)}: passes\n`);
     }
   }
 }

@@ -36,7 +36,7 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
   try {
     c = loadFile(options.file);
   } catch (error) {
-    output.err(`dualsock replay: ${(error as Error).message}\n`);
+    output.err(`dualsock replay: ${printable((error as Error).message, { multiline: true })}\n`);
     return EXIT.usage;
   }
   if (!options.impl) {
@@ -46,7 +46,7 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
     output.err(
       `dualsock replay: this file records the implementation ${printable(JSON.stringify(c.implementation))}.\n` +
         'dualsock never runs an implementation named inside a file. Name the one to replay against with --impl, for example:\n' +
-        `  npx dualsock replay ${shellQuote(options.file)} --impl ${shellQuote(printable(recorded))}${shell ? ' --shell' : ''}\n`,
+        `  npx dualsock replay ${shellQuote(printable(options.file))} --impl ${shellQuote(printable(recorded))}${shell ? ' --shell' : ''}\n`,
     );
     return EXIT.usage;
   }
@@ -90,7 +90,7 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
       return EXIT.protocol;
     }
     if (error instanceof UsageError) {
-      output.err(`dualsock replay: ${error.message}\n`);
+      output.err(`dualsock replay: ${printable(error.message, { multiline: true })}\n`);
       return EXIT.usage;
     }
     throw error;

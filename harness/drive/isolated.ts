@@ -31,6 +31,7 @@ import { DriverBase, type DriverOptions } from './driver.ts';
 import { trimArrived } from './protocol-error.ts';
 import { UsageError } from './usage-error.ts';
 import { printable } from './untrusted.ts';
+import { RUN_ID_VARIABLE, endTagged, newRunId, registerTag, unregisterTag } from './process-groups.ts';
 
 /** What the worker says to dualsock; the requests go the other way as `{ t: 'line' }` and `{ t: 'close' }`. */
 type FromWorker =
@@ -94,6 +95,8 @@ export class IsolatedModuleDriver extends DriverBase {
   private worker: Worker | undefined;
   private closing = false;
   private closed: (() => void) | undefined;
+  /** Processes the module starts carry this tag, and are ended by it when the check ends. */
+  private readonly runId = newRunId();
 
   constructor(options: IsolatedDriverOptions) {
     super(options);
@@ -114,7 +117,14 @@ export class IsolatedModuleDriver extends DriverBase {
     } catch {
       tsx = null;
     }
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url: pathToFileURL(absolute).href, tsx }, stdout: false, stderr: false });
+    registerTag(this.runId);
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { url: pathToFileURL(absolute).href, tsx },
+      env: { ...process.env, [RUN_ID_VARIABLE]: this.runId },
+      stdout: false,
+      stderr: false,
+    });
     this.worker = worker;
     return new Promise<void>((ready, failed) => {
       let started = false;
@@ -217,5 +227,8 @@ export class IsolatedModuleDriver extends DriverBase {
     }
     this.closing = true;
     await worker.terminate();
+    // Whatever the module spawned, detached or not, carries the run's tag.
+    await endTagged(this.runId, 250);
+    unregisterTag(this.runId);
   }
 }

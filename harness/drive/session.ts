@@ -16,6 +16,7 @@ import type { Fault, HelloReply, Inspection, Op, Reply, Request, Role, RoleParam
 import type { WorldConfig } from '../../spec/config.ts';
 import { exchange, type Driver } from './driver.ts';
 import { ProtocolError } from './protocol-error.ts';
+import { preview } from './untrusted.ts';
 
 export interface Settled {
   readonly pending: readonly number[];
@@ -64,7 +65,7 @@ export class Session {
       throw new ProtocolError({
         kind: 'wrong-reply',
         section: request.type,
-        arrived: JSON.stringify(reply).slice(0, 200),
+        arrived: preview(reply, 200),
         expected: `a \`${expected}\` reply to \`${request.type}\``,
       });
     }
@@ -153,7 +154,7 @@ export class Session {
     throw new ProtocolError({
       kind: 'wrong-reply',
       section: 'fault',
-      arrived: JSON.stringify(reply).slice(0, 200),
+      arrived: preview(reply, 200),
       expected: 'an `ack` reply to `fault` (or `error` with code "unsupported")',
     });
   }
@@ -166,7 +167,7 @@ export class Session {
       throw new ProtocolError({
         kind: 'wrong-reply',
         section: 'call',
-        arrived: JSON.stringify(this.refused).slice(0, 200),
+        arrived: preview(this.refused, 200),
         expected: 'a `result` (or, for a handshake, `event`s and `done`): socket calls are the mandatory core, and the harness sends a handshake only for a role hello declared',
       });
     }

@@ -98,8 +98,21 @@ export function claimFile(dir: string, base: string): string {
   }
 }
 
+/** Text fields are bounded: an implementation's answer can be megabytes, a counterexample need not be. */
+const FIELD_CHARS_MAX = 4096;
+
+function bounded(text: string): string {
+  return text.length <= FIELD_CHARS_MAX ? text : `${text.slice(0, FIELD_CHARS_MAX)}… (${text.length - FIELD_CHARS_MAX} more characters)`;
+}
+
 export function saveCounterexample(path: string, counterexample: Counterexample): void {
-  writeAtomically(path, JSON.stringify(counterexample, null, 2) + '\n');
+  const c: Counterexample = {
+    ...counterexample,
+    expected: bounded(counterexample.expected),
+    actual: bounded(counterexample.actual),
+    trace: counterexample.trace.map((t) => ({ command: t.command, what: bounded(t.what), lines: t.lines.map(bounded) })),
+  };
+  writeAtomically(path, JSON.stringify(c, null, 2) + '\n');
 }
 
 export class CounterexampleError extends Error {}

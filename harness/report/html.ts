@@ -14,7 +14,7 @@
  */
 import { CHAPTERS, REQUIREMENTS, type Requirement } from '../../spec/requirements.ts';
 import { checkedBy } from '../../properties/index.ts';
-import type { CheckSummary, PropertyFailure } from '../cli/check.ts';
+import type { CheckSummary, PropertyFailure } from '../judge/summary.ts';
 import type { Status as VerdictStatus, Verdict } from '../judge/verdicts.ts';
 import { GOALS, faultPoints } from '../judge/goals.ts';
 import { describeCommand } from '../judge/commands.ts';

@@ -149,6 +149,7 @@ export async function loadFactory(path: string): Promise<ImplementationFactory> 
   }
   let module: Record<string, unknown>;
   try {
+    await typeScriptLoaderFor(absolute);
     module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (error) {
     throw new UsageError(`Could not load the implementation module ${path}: ${(error as Error).message}`);
@@ -163,6 +164,20 @@ export async function loadFactory(path: string): Promise<ImplementationFactory> 
     );
   }
   return factory as ImplementationFactory;
+}
+
+/**
+ * The compiled command line (dist/, scripts/build.mjs) starts without a
+ * TypeScript loader; a TypeScript module is the one thing that needs it, so
+ * tsx is registered then, once. Run from source, a loader is already there
+ * (this file is .ts) and nothing is registered.
+ */
+let tsxRegistered = false;
+async function typeScriptLoaderFor(path: string): Promise<void> {
+  if (tsxRegistered || !/\.[cm]?ts$/.test(path) || import.meta.url.endsWith('.ts')) return;
+  const { register } = await import('tsx/esm/api');
+  register();
+  tsxRegistered = true;
 }
 
 function describeThrown(error: unknown): string {

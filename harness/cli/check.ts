@@ -34,8 +34,9 @@ import { VERSION } from '../judge/counterexample.ts';
 import { verdicts } from '../judge/verdicts.ts';
 import { EXIT, type CheckOptions, type Output, type ReportTarget } from '../judge/options.ts';
 import { writeReports, consoleSummary } from '../report/report.ts';
-import { describeFailure } from '../report/failure.ts';
+import { failureNote } from '../report/failure.ts';
 import { displayPath } from '../report/paths.ts';
+import { createStyle } from '../report/style.ts';
 
 export { VERSION };
 export type { CheckSummary, PropertyFailure };
@@ -180,14 +181,14 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     if (harnessError) output.err(`dualsock: ${printable(harnessError, { multiline: true })}\n`);
     if (protocolError) output.err(protocolError.message + '\n');
     try {
-      writeReports(options.reports, summary, { impl: impl.text, name: hello?.name ?? '?', version: VERSION });
+      writeReports(options.reports, summary, { impl: impl.text, name: hello?.name ?? '?', version: VERSION, shard: options.shard ?? null, strict: options.strict });
     } catch (error) {
       // The run's results stand; only the file is lost, and the verdict cannot be a pass.
       const message = `a report could not be written: ${printable((error as Error).message)}`;
       summary = { ...summary, harnessError: message, outcome: summary.exitCode === EXIT.conforms ? 'HARNESS-ERROR' : summary.outcome, exitCode: summary.exitCode === EXIT.conforms ? EXIT.usage : summary.exitCode };
       output.err(`dualsock: ${message}\n`);
     }
-    output.out(consoleSummary(summary, { impl: impl.text, name: hello?.name ?? '?' }));
+    output.out(consoleSummary(summary, { impl: impl.text, name: hello?.name ?? '?', version: VERSION, shard: options.shard ?? null, strict: options.strict }, { style: createStyle(options.colour ?? false), ...(options.columns ? { columns: options.columns } : {}) }));
     return summary;
   };
 
@@ -243,7 +244,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
           acc.skippedCapabilities.set(capability, (acc.skippedCapabilities.get(capability) ?? 0) + 1);
           for (const req of property.reqs) if (!acc.skipped.has(req)) acc.skipped.set(req, `property ${property.id} needs ${capability}`);
         }
-        tallies.push({ id: property.id, planned, ran: 0, ended: 'skipped', why: `needs ${lacking.join(', ')}` });
+        tallies.push({ id: property.id, planned, ran: 0, ended: 'skipped', why: `needs ${lacking.join(', ')}`, elapsedMs: 0 });
         output.out(`  ${property.id}: skipped (needs ${lacking.join(', ')})\n`);
         continue;
       }
@@ -269,7 +270,8 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         failures.push(failure);
         const c = failure.counterexample;
         acc.fail(c.violated[0]!, `${c.expected} — got ${c.actual}`, displayPath(failure.file));
-        output.out(describeFailure(property, c, displayPath(failure.file), failure.expected ? undefined : result.shrinks, failure.expected));
+        // One line now; the summary shows each distinct bug once, with every property that met it.
+        output.out(failureNote(property, c, displayPath(failure.file), failure.expected ? undefined : result.shrinks, failure.expected));
       }
       const t = result.tally;
       if (t.ended === 'complete' || t.ended === 'cut') output.out(`  ${property.id}: ${t.ran} of ${t.planned} runs, no failure${t.ended === 'cut' ? ' — cut short by --budget' : ''}\n`);

@@ -19,7 +19,9 @@ import { parseImplementationSpec } from '../drive/drivers.ts';
 import { EXIT, REPORT_KINDS, type CheckOptions, type ExpectedFailure, type Output, type ReportKind, type ReportTarget } from '../judge/options.ts';
 import { UsageError } from '../drive/usage-error.ts';
 import { printable } from '../drive/untrusted.ts';
-import { DUALSOCK_VERSION } from '../report/version.ts';
+import { DUALSOCK_VERSION } from '../judge/version.ts';
+import { useColour } from '../report/style.ts';
+import { columnsOf } from '../report/text.ts';
 import { requirementTable } from '../report/list.ts';
 
 const STDIO: Output = {
@@ -219,6 +221,8 @@ export function parseCheckOptions(flags: Record<string, unknown>): CheckOptions 
     path: parsePath(flags.path, flags.seed),
     implText: flags.impl,
     progress: process.stderr.isTTY === true,
+    colour: useColour(process.stdout),
+    columns: columnsOf(process.stdout),
     shard: parseShard(flags.shard),
   };
 }

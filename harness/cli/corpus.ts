@@ -49,7 +49,7 @@ export async function replayCorpus(dir: string, session: Session, acc: Accumulat
     const path = join(dir, name);
     const c = loadFile(path);
     const run = await replayFile(session, path, c);
-    acc.absorb(run);
+    acc.absorb(run, false);
     if (run.failure) {
       const primary = run.failure.reqs[0]!;
       acc.fail(primary, `${run.failure.expected} — got ${run.failure.actual} (corpus ${name})`, path);

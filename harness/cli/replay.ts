@@ -14,7 +14,8 @@ import { Session } from '../drive/session.ts';
 import { ProtocolError } from '../drive/protocol-error.ts';
 import { UsageError } from '../drive/usage-error.ts';
 import { printable } from '../drive/untrusted.ts';
-import { type Counterexample, traceText } from '../judge/counterexample.ts';
+import type { Counterexample } from '../judge/counterexample.ts';
+import { stepsText } from '../report/failure.ts';
 import { sameFailure } from '../judge/replay.ts';
 import type { Run } from '../judge/runner.ts';
 import { shellQuote } from '../judge/property-run.ts';
@@ -65,7 +66,7 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
     const a = sameFailure(first, c);
     const b = sameFailure(second, c);
     const shown = first.failure ? first : second;
-    output.out(printable(traceText(shown.trace), { multiline: true }) + '\n');
+    output.out(stepsText(shown.trace) + '\n');
     const recorded = `Recorded: ${printable(c.violated[0] ?? '?')} — ${printable(c.expected)}; got ${printable(c.actual)}`;
     if (!a && !b) {
       const other = first.failure ?? second.failure;
@@ -85,7 +86,7 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
     await driver.stop();
     if (error instanceof ProtocolError) {
       const run = current as Run | null;
-      if (run) output.out(`the replay up to the break:\n${printable(traceText(run.trace), { multiline: true })}\n  #${run.commands.length - 1} was running\n`);
+      if (run) output.out(`the replay up to the break:\n${stepsText(run.trace)}\n  #${run.commands.length - 1} was running\n`);
       output.err(error.message + '\n');
       return EXIT.protocol;
     }

@@ -39,8 +39,9 @@ export class Accumulator {
   handshakes = 0;
   readonly goals = new Map<string, number>();
 
-  absorb(run: Run): void {
-    this.runs += 1;
+  /** Adds a run's exercises and counters; `planned` is false for shrink attempts and replays, which are not runs of the check. */
+  absorb(run: Run, planned = true): void {
+    if (planned) this.runs += 1;
     for (const goal of run.goals) this.goals.set(goal, (this.goals.get(goal) ?? 0) + 1);
     this.calls += run.stats.calls;
     this.handshakes += run.stats.handshakes;

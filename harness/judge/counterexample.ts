@@ -14,11 +14,12 @@ import { WorldConfig } from '../../spec/config.ts';
 import { Fault, HandshakeOutcome, Op, Outcome } from '../../spec/messages.ts';
 import type { Command } from '../generate/plan.ts';
 import type { TraceEntry } from './runner.ts';
+import { DUALSOCK_VERSION } from './version.ts';
 
 export const COUNTEREXAMPLE_FORMAT = 1;
 
-/** dualsock's version, recorded in every counterexample and report (a test keeps it equal to package.json's). */
-export const VERSION = '0.1.0';
+/** dualsock's version, recorded in every counterexample and report. */
+export const VERSION = DUALSOCK_VERSION;
 
 const CallCommand = z.object({ process: z.string(), call: Op });
 const Scenario = z.object({

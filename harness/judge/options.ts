@@ -54,6 +54,10 @@ export interface CheckOptions {
   readonly implText?: string;
   /** A live progress line (on a terminal). */
   readonly progress?: boolean;
+  /** Colour in the console summary (a terminal, or FORCE_COLOR). */
+  readonly colour?: boolean;
+  /** The terminal's width, for the console summary. */
+  readonly columns?: number;
   /** Run only this share of the properties: shard `index` (1-based) of `count`. */
   readonly shard?: { readonly index: number; readonly count: number };
 }

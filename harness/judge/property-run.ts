@@ -86,6 +86,7 @@ export async function runProperty(session: Session, property: Property, o: Prope
   let cut = false;
   let file: string | null = null;
   const failures: PropertyFailure[] = [];
+  const started = Date.now();
   const expectedSeen = new Set<string>();
 
   const counterexampleOf = (found: Last, status: 'shrinking' | 'final', path: string, at: string): Counterexample => {
@@ -130,7 +131,8 @@ export async function runProperty(session: Session, property: Property, o: Prope
     try {
       await run.reset();
       const ok = await executePlan(run, plan);
-      o.acc.absorb(run);
+      // A shrink attempt is not one of the planned runs: what it exercises counts, the run does not.
+      o.acc.absorb(run, !shrinking);
       if (!shrinking) ran += 1;
       if (!ok) {
         const primary = run.failure!.reqs[0]!;
@@ -172,7 +174,7 @@ export async function runProperty(session: Session, property: Property, o: Prope
   };
   const result = await fc.check(body, params);
   const planned = o.path ? 1 : o.runs;
-  const tally = (ended: PropertyTally['ended'], why: string | null): PropertyTally => ({ id: property.id, planned, ran, ended, why });
+  const tally = (ended: PropertyTally['ended'], why: string | null): PropertyTally => ({ id: property.id, planned, ran, ended, why, elapsedMs: Date.now() - started });
   const outcome = (t: PropertyTally, extra: Partial<PropertyOutcome> = {}): PropertyOutcome => ({ tally: t, failures, shrinks: 0, broken: null, harnessError: null, ...extra });
 
   if (broken) return outcome(tally('broken', 'the implementation broke the wire protocol'), { broken: { error: broken, file } });

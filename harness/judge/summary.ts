@@ -23,6 +23,8 @@ export interface PropertyTally {
   /** Runs that ran and were judged before the property ended. */
   readonly ran: number;
   readonly ended: 'complete' | 'failed' | 'cut' | 'skipped' | 'broken' | 'harness-error';
+  /** Wall-clock time the property took, shrinking included: for people and JUnit, never for a verdict. */
+  readonly elapsedMs?: number;
   /** Why it ended short of its plan, for people. */
   readonly why: string | null;
 }

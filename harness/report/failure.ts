@@ -42,7 +42,7 @@ export function describeFailure(property: { id: string }, c: Counterexample, fil
 }
 
 /** The trace one step a line (findings.ts traceLines), every line made printable. */
-export function stepsText(trace: Counterexample['trace']): string {
+export function stepsText(trace: readonly { readonly command: number; readonly what: string; readonly lines: readonly string[] }[]): string {
   return traceLines(trace)
     .flatMap(({ step, lines }) => lines.map((line, i) => `  ${(i === 0 ? step : '').padEnd(4)} ${printable(line)}`))
     .join('\n');

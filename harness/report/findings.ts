@@ -79,7 +79,7 @@ export function findings(failures: readonly PropertyFailure[]): Finding[] {
  * a batch's header is shortened to "batch of N" when every call it lists has a line of its
  * own. Anything else is printed as recorded.
  */
-export function traceLines(trace: Counterexample['trace']): { step: string; lines: string[] }[] {
+export function traceLines(trace: readonly { readonly command: number; readonly what: string; readonly lines: readonly string[] }[]): { step: string; lines: string[] }[] {
   return trace.map((entry) => {
     const step = `#${entry.command}`;
     const [first, ...rest] = entry.lines;

@@ -25,6 +25,14 @@ function isFresh() {
   return true;
 }
 
+// A reader that goes away (`dualsock list | head`) ends the output, not dualsock with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 let main;
 if (isFresh()) {
   ({ main } = await import('../dist/cli/cli.js'));

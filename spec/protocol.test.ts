@@ -80,6 +80,28 @@ describe('PROTOCOL.md', () => {
     for (const option of Fault.options) expect(section('fault')).toContain(`"kind":"${option.shape.kind.value}"`);
   });
 
+  // The schemas are normative, but people read the prose: every field of every message must be
+  // named (in backquotes) in a table of the section that defines the message — or, for a socket
+  // call inside a batch or an event, of §call, whose table of ops they refer to.
+  const SECTIONS_OF_REPLY: Record<string, string[]> = {
+    hello: ['hello'], ack: ['ids'], result: ['call'], event: ['handshake', 'call'], held: ['handshake'], done: ['handshake'],
+    settled: ['settle'], inspection: ['inspect'], error: ['error'],
+  };
+  const typeOf = (schema: { shape: { type: { value: unknown } } }): string => String(schema.shape.type.value);
+  const messages = [
+    ...Request.options.map((schema) => ({ kind: 'request', type: typeOf(schema), schema, at: typeOf(schema) === 'batch' ? ['batch', 'call'] : [typeOf(schema)] })),
+    ...Reply.options.map((schema) => ({ kind: 'reply', type: typeOf(schema), schema, at: SECTIONS_OF_REPLY[typeOf(schema)]! })),
+  ];
+  test.each(messages)('every field of the $type $kind is in a field table of §$at', ({ schema, at }) => {
+    const named = new Set<string>();
+    for (const line of at.flatMap((name) => section(name).split('\n'))) {
+      if (!line.startsWith('|')) continue;
+      for (const [, token] of line.matchAll(/`([^`]+)`/g)) for (const [word] of token!.matchAll(/[A-Za-z][A-Za-z0-9]*/g)) named.add(word);
+    }
+    const missing = fieldNames(schema).filter((name) => !named.has(name));
+    expect(missing).toEqual([]);
+  });
+
   test('§framing states the line limit', () => {
     expect(section('framing')).toContain(MAX_LINE_BYTES.toLocaleString('en').replace(/,/g, ' '));
   });
@@ -105,6 +127,28 @@ test.skipIf(!existsSync(REFERENCE))('the reference implementation writes the exa
   }
   expect(actual).toEqual(expected);
 });
+
+/** The names of every field of a message below `type` and `id`, at any depth, from its zod schema. */
+function fieldNames(schema: unknown, top = true): string[] {
+  const def = (schema as { _zod: { def: Record<string, unknown> } })._zod.def;
+  switch (def.type) {
+    case 'object':
+      return Object.entries(def.shape as Record<string, unknown>).flatMap(([name, field]) =>
+        top && (name === 'type' || name === 'id') ? [] : [name, ...fieldNames(field, false)],
+      );
+    case 'array':
+      return fieldNames(def.element, false);
+    case 'tuple':
+      return (def.items as unknown[]).flatMap((item) => fieldNames(item, false));
+    case 'union':
+      return (def.options as unknown[]).flatMap((option) => fieldNames(option, false));
+    case 'optional':
+    case 'nullable':
+      return fieldNames(def.innerType, false);
+    default:
+      return [];
+  }
+}
 
 function normalise(reply: Reply): unknown {
   if (reply.type === 'hello') return { type: reply.type, id: reply.id, version: reply.version };

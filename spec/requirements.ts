@@ -107,7 +107,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
     'Each direction of each STP connection MUST buffer up to the STG length in bytes: bytes sent and not yet received count against it.',
     app('Fig. 4A step 138 ("the length of the STG group")'), decision('§2.3')),
   req('STG-BACKPRESSURE', 'MUST', 'storage', 'a full buffer blocks the sender, never drops',
-    'A send on an STP connection whose buffer is full MUST block, moving bytes into the buffer as the receiver frees space, and MUST complete only when all its bytes are buffered; no byte is ever dropped.',
+    'A send on an STP connection whose buffer is full MUST block, moving bytes into the buffer whenever room appears (the receiver reads, or closes and its unread bytes are discarded), and MUST complete only when all its bytes are buffered; the buffer never drops a byte for lack of room.',
     decision('§2.3')),
 
   // ── data ───────────────────────────────────────────────────────────────
@@ -365,7 +365,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
 
   // ── faults ─────────────────────────────────────────────────────────────
   req('FAULT-CRASH-TEARDOWN', 'MUST', 'faults', 'a crash cancels, closes network sockets, orphans blocks',
-    'crash(process) MUST answer the process\'s pending calls and handshakes with ECANCELED, close its network sockets as close would, and leave its storage-system sockets and their control blocks allocated until recover.',
+    'crash(process) MUST answer the process\'s pending calls and handshakes with ECANCELED (a connect so ended leaves its socket unconnected, its implicit bind released), close its network sockets as close would, and leave its storage-system sockets and their control blocks allocated until recover.',
     decision('§10.1')),
   req('FAULT-RECOVER-RECLAIMS', 'MUST', 'faults', 'recover reclaims what the crashed process held',
     'recover(process) MUST free every control block and STP port the crashed process held, reset its STP connections (peers get ECONNRESET), and leave the process alive with no socket.',

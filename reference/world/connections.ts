@@ -77,6 +77,13 @@ export function deliverDue(state: State, ctx: Ctx): void {
   }
   state.flights = remaining;
   for (const flight of ready) arrive(state, ctx, flight);
+  // Bytes that reached a closed STP socket were dropped, and the room they took in the STG
+  // buffer is free again: a send blocked on it moves on (SPEC.md §2.3). Elsewhere a delivery
+  // only moves bytes from in flight to unread, which leaves the room as it was.
+  for (const flight of ready) {
+    const conn = flight.kind === 'data' && flight.channel === 'dss' ? state.conns[flight.conn] : undefined;
+    if (conn && !conn.ends[flight.to].open) pumpSend(state, ctx, conn, (1 - flight.to) as 0 | 1);
+  }
 }
 
 function arrive(state: State, ctx: Ctx, flight: Flight): void {
@@ -210,23 +217,29 @@ export function gcConns(state: State): void {
   for (const conn of Object.values(state.conns)) gcConn(state, conn);
 }
 
-/** Move bytes of the pending send at end `from` into the buffer toward its peer, as space allows. */
+/**
+ * Move bytes of the pending send at end `from` into the buffer toward its peer, as space allows.
+ * Bytes that arrive at once at a closed STP socket are dropped there and free their room again,
+ * so the send goes on moving until it is done or the buffer is really full.
+ */
 export function pumpSend(state: State, ctx: Ctx, conn: Conn, from: 0 | 1): void {
   const end = conn.ends[from];
   if (!end.sendKey) return;
-  const pending = state.pending[end.sendKey];
+  const key = end.sendKey;
+  const pending = state.pending[key];
   if (!pending || pending.result) {
     end.sendKey = null;
     return;
   }
   const to = (1 - from) as 0 | 1;
-  const space = spaceToward(state, conn, to);
-  const move = Math.min(space, pending.sendLeft.length);
-  if (move > 0) {
+  while (pending.sendLeft.length > 0 && end.sendKey === key) {
+    const move = Math.min(spaceToward(state, conn, to), pending.sendLeft.length);
+    if (move <= 0) return;
     const chunk = pending.sendLeft.slice(0, move);
     pending.sendLeft = pending.sendLeft.slice(move);
     sendOnConn(state, ctx, conn, from, 'data', chunk);
   }
+  if (end.sendKey !== key) return;
   if (pending.sendLeft.length === 0) {
     const total = hexToBytes((pending.op as { data: string }).data).length;
     pending.result = decided({ value: { sent: total } }, ['STG-BACKPRESSURE', 'DATA-SEND-COMPLETE'], 'all bytes are buffered');
@@ -268,6 +281,10 @@ export function closeSocket(state: State, ctx: Ctx, sock: Sock): void {
     else sendOnConn(state, ctx, conn, sock.side, 'fin');
     ctx.touch([conn.family === 'dss' ? 'DSS-CLOSE-GRACEFUL' : unread ? 'NET-CLOSE-UNREAD-RESETS' : 'DATA-EOF-AFTER-DATA']);
   }
+  // The unread bytes just discarded freed their room in the STG buffer (SPEC.md §2.3, §4.3): a
+  // send blocked at the peer moves on, as a fresh send would. The end-of-stream went first, so
+  // where it arrives at once the blocked send has already failed with EPIPE and nothing moves.
+  if (conn.family === 'dss' && unread) pumpSend(state, ctx, conn, (1 - sock.side) as 0 | 1);
   gcConn(state, conn);
 }
 

@@ -104,7 +104,17 @@ function crash(state: State, ctx: Ctx, proc: string): void {
   p.alive = false;
   for (const pending of Object.values(state.pending)) {
     if (pending.proc !== proc) continue;
-    if (pending.op.op === 'connect') cancelConnect(state, pending.key);
+    if (pending.op.op === 'connect' && !pending.result) {
+      // SPEC.md §3.3 connect step 7: a connect its process's crash ends leaves the socket as a
+      // refused one does — unconnected, its implicit bind released — so nothing of it is left
+      // waiting for an arrival, a timeout or an STG failure that no longer concerns it.
+      cancelConnect(state, pending.key);
+      const sock = sockOf(state, pending.proc, pending.op.fd);
+      if (sock && sock.state === 'connecting') {
+        sock.state = 'idle';
+        releaseImplicitBind(sock);
+      }
+    }
     if (pending.role) {
       delete state.pending[pending.key];
     } else {

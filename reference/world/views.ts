@@ -21,7 +21,9 @@ export function socketState(state: State, sock: Sock): 'idle' | 'listening' | 'c
   if (!end) return 'connected';
   if (end.failed) return 'failed';
   if (end.rst) return 'reset';
-  if (end.eof) return 'eof';
+  // `eof` is what recv would answer next (PROTOCOL.md §inspect): the end-of-stream arrived and
+  // every byte before it has been read; with bytes still unread the socket reads as connected.
+  if (end.eof && end.rx.length === 0) return 'eof';
   return 'connected';
 }
 

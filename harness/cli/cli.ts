@@ -11,14 +11,14 @@
  * 3 the implementation broke the wire protocol.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { REQUIREMENTS, REQUIREMENT_IDS } from '../../spec/requirements.ts';
-import { DEFAULT_EXIT_GRACE_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, type Implementation } from '../drive/driver.ts';
-import { parseImplementationSpec } from '../drive/drivers.ts';
-import { EXIT, REPORT_KINDS, type CheckOptions, type ExpectedFailure, type Output, type ReportKind, type ReportTarget } from '../judge/options.ts';
+import type { Implementation } from '../drive/driver.ts';
+import { DEFAULT_EXIT_GRACE_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS } from '../drive/limits.ts';
+import { parseImplementationSpec } from '../drive/implementation-spec.ts';
+import { EXIT, REPORT_KINDS, type CheckOptions, type Output, type ReportKind, type ReportTarget } from '../judge/options.ts';
 import { UsageError } from '../drive/usage-error.ts';
 import { printable } from '../drive/untrusted.ts';
+import { suggest } from './suggest.ts';
 import { DUALSOCK_VERSION } from '../judge/version.ts';
 import { useColour } from '../report/style.ts';
 import { columnsOf } from '../report/text.ts';
@@ -86,7 +86,7 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
     )
     .configureOutput(outputFor(output, 'dualsock check --help', CHECK_EXAMPLE))
     .action(async (flags: Record<string, unknown>) => {
-      const options = parseCheckOptions(flags);
+      const options = await parseCheckOptions(flags);
       const { runCheck } = await import('./engine.ts');
       code = await runCheck(options, output);
     });
@@ -196,7 +196,7 @@ function collect(value: string, previous: string[]): string[] {
 
 // ── check's flags ────────────────────────────────────────────────────────
 
-export function parseCheckOptions(flags: Record<string, unknown>): CheckOptions {
+export async function parseCheckOptions(flags: Record<string, unknown>): Promise<CheckOptions> {
   if (typeof flags.impl !== 'string') {
     throw new UsageError(
       `check needs --impl; nothing arrived.\nExpected a module path or a command line, for example:\n  ${CHECK_EXAMPLE}\n  dualsock check --impl fixtures/examples/minimal-inprocess/index.ts`,
@@ -209,7 +209,7 @@ export function parseCheckOptions(flags: Record<string, unknown>): CheckOptions 
     budgetMs: flags.budget === undefined ? undefined : parseDuration(String(flags.budget)),
     only: parseOnly(flags.only as string[]),
     strict: flags.strict === true,
-    expectedFailures: typeof flags.expectFailures === 'string' ? readExpectedFailures(flags.expectFailures) : [],
+    expectedFailures: typeof flags.expectFailures === 'string' ? (await import('./expected-failures.ts')).readExpectedFailures(flags.expectFailures) : [],
     reports: parseReports(flags.report as string[]),
     timeoutMs: parseTimeout(flags.timeoutMs),
     ...parseLimits(flags),
@@ -320,44 +320,6 @@ export function parseReports(values: readonly string[]): ReportTarget[] {
     targets.push({ kind: kind as ReportKind, path });
   }
   return targets;
-}
-
-const ExpectedFailuresFile = z.union([
-  z.record(z.string(), z.string().min(1)),
-  z.array(z.strictObject({ requirement: z.string(), reason: z.string().min(1) })),
-]);
-
-export function readExpectedFailures(file: string): ExpectedFailure[] {
-  const example = '{"CBT-UNIQUE-OWNER": "known race, ticket 12"}';
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--expect-failures ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected a JSON file such as ${example}.`);
-  }
-  let parsed: z.infer<typeof ExpectedFailuresFile>;
-  try {
-    parsed = ExpectedFailuresFile.parse(JSON.parse(text));
-  } catch {
-    throw new UsageError(`--expect-failures ${file} is not a list of expected failures; expected JSON mapping requirement IDs to reasons, such as ${example}.`);
-  }
-  const entries: ExpectedFailure[] = Array.isArray(parsed)
-    ? parsed
-    : Object.entries(parsed).map(([requirement, reason]) => ({ requirement, reason }));
-  for (const entry of entries) {
-    if (!REQUIREMENT_IDS.has(entry.requirement)) {
-      throw new UsageError(`--expect-failures ${file}: ${JSON.stringify(entry.requirement)} is not a requirement ID${suggest(entry.requirement)}; expected IDs as \`dualsock list\` prints them, such as ${example}.`);
-    }
-  }
-  return entries;
-}
-
-function suggest(id: string): string {
-  const words = id.split('-');
-  const best = REQUIREMENTS.map((r) => ({ id: r.id, score: r.id.split('-').filter((word) => words.includes(word)).length }))
-    .filter((candidate) => candidate.score > 0)
-    .sort((a, b) => b.score - a.score)[0];
-  return best ? ` (did you mean ${best.id}?)` : '';
 }
 
 // ── list ─────────────────────────────────────────────────────────────────

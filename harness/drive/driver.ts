@@ -74,14 +74,9 @@ export interface DriverOptions {
   exitGraceMs?: number;
 }
 
-/**
- * The defaults are bounds on a broken implementation, not expectations of a fast one: a message
- * the implementation is able to answer takes milliseconds, so they can be generous enough that
- * a machine kept busy by other work never turns a slow answer into a verdict.
- */
-export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
-export const DEFAULT_EXIT_GRACE_MS = 5_000;
+import { DEFAULT_EXIT_GRACE_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS } from './limits.ts';
+
+export { DEFAULT_EXIT_GRACE_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS };
 
 /** Requests answered within the wall-clock timeout; calls and handshakes follow the virtual clock instead. */
 const TIMED: Readonly<Record<RequestType, boolean>> = {

@@ -135,12 +135,6 @@ export class InProcessDriver extends DriverBase {
   }
 }
 
-const MODULE_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts', '.cjs'];
-
-export function isModulePath(value: string): boolean {
-  return MODULE_EXTENSIONS.some((extension) => value.endsWith(extension));
-}
-
 /** Imports a module and finds its factory: `default`, else `createImplementation`. */
 export async function loadFactory(path: string): Promise<ImplementationFactory> {
   const absolute = resolve(path);
@@ -184,3 +178,5 @@ function describeThrown(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return trimArrived(String(error));
 }
+
+export { isModulePath } from './implementation-spec.ts';

@@ -81,7 +81,8 @@ export function deliverDue(state: State, ctx: Ctx): void {
   // buffer is free again: a send blocked on it moves on (SPEC.md §2.3). Elsewhere a delivery
   // only moves bytes from in flight to unread, which leaves the room as it was.
   for (const flight of ready) {
-    const conn = flight.kind === 'data' && flight.channel === 'dss' ? state.conns[flight.conn] : undefined;
+    if (flight.kind !== 'data' || flight.channel !== 'dss') continue;
+    const conn = state.conns[flight.conn];
     if (conn && !conn.ends[flight.to].open) pumpSend(state, ctx, conn, (1 - flight.to) as 0 | 1);
   }
 }

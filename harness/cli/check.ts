@@ -274,7 +274,8 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         output.out(failureNote(property, c, displayPath(failure.file), failure.expected ? undefined : result.shrinks, failure.expected));
       }
       const t = result.tally;
-      if (t.ended === 'complete' || t.ended === 'cut') output.out(`  ${property.id}: ${t.ran} of ${t.planned} runs, no failure${t.ended === 'cut' ? ' — cut short by --budget' : ''}\n`);
+      const found = result.failures.length > 0 ? 'only expected failures' : 'no failure';
+      if (t.ended === 'complete' || t.ended === 'cut') output.out(`  ${property.id}: ${t.ran} of ${t.planned} runs, ${found}${t.ended === 'cut' ? ' — cut short by --budget' : ''}\n`);
       if (result.broken) {
         protocolError = result.broken.error;
         if (result.broken.file) {

@@ -82,7 +82,15 @@ export interface CheckerLimits {
   readonly maxNodes: number;
 }
 
-export const DEFAULT_LIMITS: CheckerLimits = { maxStates: 64, maxNodes: 200_000 };
+/**
+ * The frontier may hold up to 1,024 states. Connects held up by a delay or a partition each keep
+ * an implicit bind to a dynamic port nobody has observed yet, and arrive in an order nobody has
+ * observed either: with four of them the possible worlds multiply past a few hundred before the
+ * next inspection (after the epoch) collapses them. 64 made the checker give up on correct
+ * implementations at ordinary seeds (an exit 2, never a verdict); 1,024 costs seconds, not minutes,
+ * in the rare epochs that need it.
+ */
+export const DEFAULT_LIMITS: CheckerLimits = { maxStates: 1024, maxNodes: 200_000 };
 
 export { CheckerGaveUp };
 

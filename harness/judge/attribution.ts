@@ -8,7 +8,7 @@
  */
 import { type Action, type Emission, type State, blockedReason, describeHandshakeOutcome, describeOp, describeOutcome, sockKey } from '../../reference/index.ts';
 import type { Outcome } from '../../spec/messages.ts';
-import type { RoleMessage } from './checker.ts';
+import type { RoleMessage } from './epoch-types.ts';
 
 /** "C:socket(dss)->" for the call a violation is about, so that the report says who answered what. */
 export function whose(state: State, action: Action, key: string | null): string {

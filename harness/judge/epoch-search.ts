@@ -13,7 +13,7 @@
  * `seenBefore` memoises on (model state, what has been explained) once a
  * search is big enough for it to pay.
  */
-import type { CheckerLimits, EpochInput, EpochVerdict, Failure, Observed, RoleMessage } from './checker.ts';
+import type { CheckerLimits, EpochInput, EpochVerdict, Failure, Observed, RoleMessage } from './epoch-types.ts';
 import {
   type Action,
   type Emission,

@@ -135,7 +135,9 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     const outside = list.filter((v) => v.status === 'not-reached' && !meant.has(v.requirement.id)).length;
     const incomplete: string[] = [];
     for (const t of tallies) if (t.ended === 'cut') incomplete.push(`${t.id}: ${t.why}`);
-    if (unreached.length > 0 && !options.path && !forced) {
+    // A property stops at its first failure, so what it never reached then says nothing more.
+    const stoppedEarly = tallies.some((t) => t.ended === 'failed');
+    if (unreached.length > 0 && !options.path && !forced && !stoppedEarly) {
       incomplete.push(`${unreached.length} requirement(s) that the selected properties check were never reached: ${unreached.join(', ')} (more runs reach more: --runs)`);
     }
     const failingVerdict = list.some((v) => v.status === 'fail' || (options.strict && v.status === 'stale'));

@@ -20,7 +20,7 @@ import { GOALS, faultPoints } from '../judge/goals.ts';
 import { describeCommand } from '../judge/commands.ts';
 import type { Command } from '../generate/plan.ts';
 import type { WorldConfig } from '../../spec/config.ts';
-import type { ReportContext } from './context.ts';
+import type { Matrix, ReportContext } from './context.ts';
 import { escapeHtml, text } from './html-escape.ts';
 import { diagramLegend, sequenceDiagram } from './sequence-diagram.ts';
 import { HTML_STYLE } from './html-style.ts';
@@ -248,6 +248,26 @@ function propertiesTable(summary: CheckSummary): string {
 }
 
 /** The whole page. Same signature as the other report writers: the summary of a check and what is known about it. */
+/**
+ * Reports of several implementations side by side, as the Autobahn suite shows its agents: one
+ * row per requirement, one column per implementation, each cell its status mark, with the
+ * cell's detail as its tooltip.
+ */
+function matrixSection(matrix: Matrix): string {
+  const headings = matrix.implementations
+    .map((impl, i) => `<th title="${text(impl.command)}">[${i + 1}] ${text(impl.name)}<br><span class="muted small">${escapeHtml(impl.verdict)} · seed ${impl.seed}</span></th>`)
+    .join('');
+  const rows = matrix.rows
+    .map(
+      (row) =>
+        `<tr><th scope="row" class="mono">${escapeHtml(row.id)} <span class="muted small">${escapeHtml(row.level)}</span></th>` +
+        row.cells.map((cell) => `<td class="mini s-${cell.status}" title="${text(cell.detail ?? STATUS_NAME[cell.status])}">${escapeHtml(STATUS_MARK[cell.status])} ${cell.exercised}×</td>`).join('') +
+        `</tr>`,
+    )
+    .join('');
+  return `<section class="matrix" id="matrix"><h2>Requirements × implementations</h2><div class="scroll"><table><thead><tr><th>requirement</th>${headings}</tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
 export function htmlReport(summary: CheckSummary, context: ReportContext): string {
   const v = verdictOf(summary);
   return (
@@ -257,6 +277,7 @@ export function htmlReport(summary: CheckSummary, context: ReportContext): strin
     head(summary, context) +
     `<main>` +
     contents(summary) +
+    (context.merged?.matrix ? matrixSection(context.merged.matrix) : '') +
     summary.failures.map((f, i) => failureSection(f, i + 1)).join('') +
     `<h2 class="part">Requirements</h2>` +
     CHAPTERS.map((chapter) => chapterSection(chapter, summary)).join('') +

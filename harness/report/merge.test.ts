@@ -62,7 +62,10 @@ describe('merge', () => {
       'CBT-UNIQUE-OWNER': { status: 'fail', detail: 'owned twice' },
     });
     let out = '';
-    const code = runMerge({ files: [a, b], reports: [{ kind: 'junit', path: join(dir, 'matrix.xml') }, { kind: 'json', path: join(dir, 'matrix.json') }] }, (t) => void (out += t));
+    const code = runMerge(
+      { files: [a, b], reports: [{ kind: 'junit', path: join(dir, 'matrix.xml') }, { kind: 'json', path: join(dir, 'matrix.json') }, { kind: 'html', path: join(dir, 'matrix.html') }] },
+      (t) => void (out += t),
+    );
     const json = MatrixReportSchema.parse(JSON.parse(readFileSync(join(dir, 'matrix.json'), 'utf8')));
     expect(json.implementations.map((r) => [r.implementation.name, r.outcome])).toEqual([['impl', 'CONFORMS'], ['other', 'NON-CONFORMANCE']]);
     expect(code).toBe(1);
@@ -70,6 +73,10 @@ describe('merge', () => {
     expect(out).toMatch(/\[2\] other — other, seed 42: NON-CONFORMANCE/);
     expect(out).toMatch(/^ {2}CBT-UNIQUE-OWNER +✓ +✗ {2}MUST$/m);
     expect(readFileSync(join(dir, 'matrix.xml'), 'utf8')).toMatch(/<testsuite name="dualsock.other.storage" tests="\d+" failures="1"/);
+    // The page draws the same matrix: a row for the requirement, one cell per implementation.
+    const page = readFileSync(join(dir, 'matrix.html'), 'utf8');
+    expect(page).toMatch(/Requirements × implementations/);
+    expect(page).toMatch(/CBT-UNIQUE-OWNER <span class="muted small">MUST<\/span><\/th><td class="mini s-pass"[^>]*>✓ [0-9]+×<\/td><td class="mini s-fail" title="owned twice">✗ [0-9]+×<\/td>/);
   });
 });
 

@@ -7,7 +7,10 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**', 'tmp/**', '.dualsock/**'],
-    testTimeout: 60_000,
+    // A guard against a test that hangs, never a speed limit: on a small shared CI runner kept
+    // busy by other work a test may take many times longer than here, and must still pass.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
     pool: 'forks',
     coverage: {
       provider: 'v8',

@@ -37,7 +37,7 @@ async function compiled(args: string[]): Promise<{ code: number; out: string }> 
 
 beforeAll(() => {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-}, 120_000);
+}, 600_000);
 
 describe('the compiled command line answers as the sources do', () => {
   test.each([[['list', '--json']], [['--version']], [['check', '--runs', 'x']]])('dualsock %j', async (args) => {
@@ -51,7 +51,7 @@ describe('the compiled command line answers as the sources do', () => {
       cwd: ROOT,
       input: JSON.stringify({ type: 'hello', id: 1, version: 1 }) + '\n' + JSON.stringify({ type: 'bye', id: 2 }) + '\n',
       reject: false,
-      timeout: 60_000,
+      timeout: 300_000,
     });
     expect(JSON.parse(result.stdout.split('\n')[0]!)).toMatchObject({ type: 'hello', id: 1 });
   });
@@ -74,7 +74,7 @@ describe('the compiled native implementation', () => {
       cwd: ROOT,
       input: requests.map((r) => JSON.stringify(r)).join('\n') + '\n',
       reject: false,
-      timeout: 60_000,
+      timeout: 300_000,
     });
     expect(result.exitCode, result.stderr).toBe(0);
     return result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -84,14 +84,14 @@ describe('the compiled native implementation', () => {
     const replies = await session([]);
     expect(replies.find((r) => r.id === 3)).toMatchObject({ type: 'result', outcome: { value: { fd: 1024 } } });
     expect(replies.find((r) => r.id === 4)).toMatchObject({ type: 'result', outcome: { value: { local: null } } });
-  }, 90_000);
+  }, 600_000);
 
   test('loads a TypeScript --patch in the host workers (the dispatch off by one answers EBADF on the first STP socket)', async () => {
     // native-dispatch-off-by-one dispatches the descriptor equal to the boundary (1024) to the network side.
     const replies = await session(['--patch', 'fixtures/mutants/native-dispatch-off-by-one/patch.ts']);
     expect(replies.find((r) => r.id === 3)).toMatchObject({ type: 'result', outcome: { value: { fd: 1024 } } });
     expect(replies.find((r) => r.id === 4)).toMatchObject({ type: 'result', outcome: { error: 'EBADF' } });
-  }, 90_000);
+  }, 600_000);
 });
 
 describe('bin/dualsock.js never runs stale output', () => {
@@ -120,10 +120,10 @@ describe('bin/dualsock.js never runs stale output', () => {
   ])('$when: it runs the $runs command line', async ({ builtAt, runs }) => {
     const dir = launcherWith(builtAt);
     try {
-      const result = await execa(process.execPath, [join(dir, 'bin', 'dualsock.js')], { cwd: dir, reject: false, timeout: 60_000 });
+      const result = await execa(process.execPath, [join(dir, 'bin', 'dualsock.js')], { cwd: dir, reject: false, timeout: 300_000 });
       expect(result.stdout, result.stderr).toBe(runs);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 600_000);
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadCounterexample } from '../judge/counterexample.ts';
 
-const dualsock = (args: string[]) => execa('node', ['bin/dualsock.js', ...args], { reject: false, timeout: 120_000 });
+const dualsock = (args: string[]) => execa('node', ['bin/dualsock.js', ...args], { reject: false, timeout: 300_000 });
 
 describe('correct implementations conform (no false positives)', () => {
   test.concurrent.each([

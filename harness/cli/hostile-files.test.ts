@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 const dualsock = (args: string[], env: Record<string, string> = {}) =>
-  execa(process.execPath, ['bin/dualsock.js', ...args], { reject: false, timeout: 120_000, env });
+  execa(process.execPath, ['bin/dualsock.js', ...args], { reject: false, timeout: 300_000, env });
 const temp = (): string => mkdtempSync(join(tmpdir(), 'dualsock-hostile-'));
 const noStack = /\n\s+at .+:[0-9]+:[0-9]+/;
 

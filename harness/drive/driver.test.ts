@@ -15,7 +15,8 @@ import { ProtocolError } from './protocol-error.ts';
 import { SubprocessDriver } from './subprocess.ts';
 
 const SCRIPTED = 'fixtures/misbehaving/scripted/main.mjs';
-const TIMEOUT_MS = 600;
+/** The protocol-message limit: long enough that no reply a busy machine merely delays is taken for silence. */
+const TIMEOUT_MS = 10_000;
 
 const TRANSPORTS = {
   'in-process': (behaviour: string): Driver =>

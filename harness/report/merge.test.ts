@@ -105,5 +105,5 @@ describe('three shards merged give the unsharded check', () => {
       expect({ id: r.id, exercised: m.exercised }).toEqual({ id: r.id, exercised: r.id === 'WIRE-HELLO-CORE' ? r.exercised * 3 : r.exercised });
     }
     expect(readFileSync(join(dir, 'merged.html'), 'utf8')).toContain('<html');
-  }, 240_000);
+  }, 600_000);
 });

@@ -54,8 +54,6 @@ export interface SubprocessDriverOptions extends DriverOptions {
 
 /** How much of stderr is kept: the end matters (the panic, the stack trace). */
 export const STDERR_TAIL_BYTES = 64 * 1024;
-/** After an exit, how long to wait for the last bytes of stdout and stderr before judging. */
-const DRAIN_MS = 100;
 const KILL_GRACE_MS = 250;
 
 /** Keeps the last `limit` bytes written to it. */
@@ -220,13 +218,17 @@ export class SubprocessDriver extends DriverBase {
         });
       }
     }
-    if (this.exit) await Promise.race([this.drained, sleep(DRAIN_MS)]);
+    if (this.exit) await Promise.race([this.drained, sleep(this.exitGraceMs)]);
     await this.killGroup();
   }
 
-  /** An exit is judged once stdout is drained, so the replies written just before it count. */
+  /**
+   * An exit is judged once stdout is drained — its pipe closed, every byte read — so the replies
+   * written just before it count, however slowly a busy machine delivers them. Only a descendant
+   * that keeps the pipe open stops it draining; the exit grace bounds that wait.
+   */
   private async judgeExit(exit: Exit): Promise<void> {
-    await Promise.race([this.drained, sleep(DRAIN_MS)]);
+    await Promise.race([this.drained, sleep(this.exitGraceMs)]);
     if (!this.broken) {
       const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
       if (this.byeAcknowledged) {

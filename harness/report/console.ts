@@ -12,7 +12,7 @@ import { CHAPTERS, requirement } from '../../spec/requirements.ts';
 import type { CheckSummary } from '../judge/summary.ts';
 import type { Status, Verdict } from '../judge/verdicts.ts';
 import { GOALS, faultPoints } from '../judge/goals.ts';
-import { worldLine } from './failure.ts';
+import { plural, worldLine } from './failure.ts';
 import { findings, traceLines, type Finding } from './findings.ts';
 import { displayCommand, displayPath } from './paths.ts';
 import { PLAIN, type Style } from './style.ts';
@@ -79,7 +79,7 @@ export function findingText(finding: Finding, options: ConsoleOptions = {}): str
     `  actual:   ${u(c.actual)}`,
     ...(others.length ? [`  related:  ${others.join(', ')}`] : []),
     `  found by ${finding.shown.property}${also.length ? `; also seen by: ${also.join(', ')}` : ''}`,
-    ...wrap(`counterexample (${c.steps.length} step${c.steps.length === 1 ? '' : 's'}), world: ${u(worldLine(c.world))}`, width - 2, '    ').map((line) => `  ${line}`),
+    ...wrap(`counterexample (${plural(c.steps.length, 'step')}), world: ${u(worldLine(c.world))}`, width - 2, '    ').map((line) => `  ${line}`),
     ...traceLines(c.trace).flatMap(({ step, lines: text }) => text.map((line, i) => `  ${i === 0 ? style.dim(step.padEnd(4)) : '    '} ${u(line)}`)),
     `  replay:    ${u(displayCommand(c.replay, cwd))}`,
     `  reproduce: ${u(displayCommand(c.reproduce, cwd))}`,

@@ -15,32 +15,6 @@ export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-export function describeFailure(property: { id: string }, c: Counterexample, file: string, shrinks?: number, expected = false): string {
-  const req = requirement(c.violated[0]!);
-  if (expected) {
-    return `\n~ ${property.id}: ${req.id} failed, as the expected-failures file says; the property went on checking the rest.\n  saved:     ${file}\n  replay:    ${printable(c.replay)}\n`;
-  }
-  const others = c.violated.slice(1).filter((r) => r !== req.id);
-  return (
-    [
-      ``,
-      `✗ ${property.id}: ${req.id} (${req.level}) — ${req.title}`,
-      `    ${req.text}`,
-      `  expected: ${printable(c.expected)}`,
-      `  actual:   ${printable(c.actual)}`,
-      others.length ? `  related:  ${others.join(', ')}` : '',
-      `  counterexample (${plural(c.steps.length, 'step')}${shrinks !== undefined ? `, shrunk ${plural(shrinks, 'time')}` : ''}), world: ${worldLine(c.world)}`,
-      stepsText(c.trace),
-      `  saved:     ${file}`,
-      `  replay:    ${printable(c.replay)}`,
-      `  reproduce: ${printable(c.reproduce)}`,
-      '',
-    ]
-      .filter((line) => line !== '')
-      .join('\n') + '\n'
-  );
-}
-
 /** The trace one step a line (findings.ts traceLines), every line made printable. */
 export function stepsText(trace: readonly { readonly command: number; readonly what: string; readonly lines: readonly string[] }[]): string {
   return traceLines(trace)

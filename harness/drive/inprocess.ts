@@ -1,6 +1,7 @@
 /**
- * The in-process driver: an implementation that is a JS/TS module in the
- * harness's own process.
+ * The in-process driver: an implementation given as a factory function, run in
+ * the harness's own thread (our tests and the bench). A module named by --impl
+ * runs in a worker thread instead (isolated.ts), so it cannot take dualsock down.
  *
  * It is held to the same wire as a subprocess. Each request reaches
  * `handle` as a fresh JSON copy (the implementation cannot touch the
@@ -14,29 +15,25 @@
  * A factory that throws, or a `handle` that throws, is this driver's analogue
  * of a crashing process (kind "exit").
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { MAX_LINE_BYTES, type Reply, type Request } from '../../spec/messages.ts';
 import { DriverBase, type DriverOptions, type Implementation, type ImplementationFactory } from './driver.ts';
 import { trimArrived } from './protocol-error.ts';
-import { UsageError } from './usage-error.ts';
 
 export interface InProcessDriverOptions extends DriverOptions {
-  /** A module path (.ts, .js, .mjs, .mts, .cjs) exporting a factory, or the factory itself. */
-  readonly module: string | ImplementationFactory;
+  /** The factory itself (a module named by --impl runs in a worker: isolated.ts). */
+  readonly module: ImplementationFactory;
 }
 
 export class InProcessDriver extends DriverBase {
   readonly describe: string;
-  private readonly source: string | ImplementationFactory;
+  private readonly source: ImplementationFactory;
   private implementation: Implementation | undefined;
   private closed = false;
 
   constructor(options: InProcessDriverOptions) {
     super(options);
     this.source = options.module;
-    this.describe = typeof options.module === 'string' ? options.module : `in-process ${options.module.name || 'factory'}`;
+    this.describe = `in-process ${options.module.name || 'factory'}`;
   }
 
   stderrTail(): string {
@@ -44,7 +41,7 @@ export class InProcessDriver extends DriverBase {
   }
 
   protected async launch(): Promise<void> {
-    const factory = typeof this.source === 'string' ? await loadFactory(this.source) : this.source;
+    const factory = this.source;
     try {
       this.implementation = await factory();
     } catch (error) {
@@ -135,48 +132,8 @@ export class InProcessDriver extends DriverBase {
   }
 }
 
-/** Imports a module and finds its factory: `default`, else `createImplementation`. */
-export async function loadFactory(path: string): Promise<ImplementationFactory> {
-  const absolute = resolve(path);
-  if (!existsSync(absolute)) {
-    throw new UsageError(`The implementation module ${path} does not exist (looked at ${absolute}).`);
-  }
-  let module: Record<string, unknown>;
-  try {
-    await typeScriptLoaderFor(absolute);
-    module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new UsageError(`Could not load the implementation module ${path}: ${(error as Error).message}`);
-  }
-  const factory = typeof module.default === 'function' ? module.default : module.createImplementation;
-  if (typeof factory !== 'function') {
-    const exported = Object.keys(module);
-    throw new UsageError(
-      `The module ${path} exports no implementation factory: it exports ${exported.length ? exported.join(', ') : 'nothing'}.\n` +
-        'Expected `export default function createImplementation(): Implementation` (or a named export `createImplementation`).\n' +
-        'For example, see fixtures/examples/minimal-inprocess/index.ts.',
-    );
-  }
-  return factory as ImplementationFactory;
-}
-
-/**
- * The compiled command line (dist/, scripts/build.mjs) starts without a
- * TypeScript loader; a TypeScript module is the one thing that needs it, so
- * tsx is registered then, once. Run from source, a loader is already there
- * (this file is .ts) and nothing is registered.
- */
-let tsxRegistered = false;
-async function typeScriptLoaderFor(path: string): Promise<void> {
-  if (tsxRegistered || !/\.[cm]?ts$/.test(path) || import.meta.url.endsWith('.ts')) return;
-  const { register } = await import('tsx/esm/api');
-  register();
-  tsxRegistered = true;
-}
-
 function describeThrown(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return trimArrived(String(error));
 }
 
-export { isModulePath } from './implementation-spec.ts';

@@ -8,7 +8,7 @@
  * be played in its own world, is a usage error that names the file and says
  * what to do, never a stack trace.
  */
-import { requirement } from '../../spec/requirements.ts';
+import { REQUIREMENTS } from '../../spec/requirements.ts';
 import { createDriver } from '../drive/drivers.ts';
 import { Session } from '../drive/session.ts';
 import { ProtocolError } from '../drive/protocol-error.ts';
@@ -16,7 +16,9 @@ import { UsageError } from '../drive/usage-error.ts';
 import { printable } from '../drive/untrusted.ts';
 import type { Counterexample } from '../judge/counterexample.ts';
 import { stepsText } from '../report/failure.ts';
-import { sameFailure } from '../judge/replay.ts';
+import { type ReplayVerdict, judgeReplays } from '../judge/replay.ts';
+import type { RunFailure } from '../judge/record.ts';
+import { match } from 'ts-pattern';
 import type { Run } from '../judge/runner.ts';
 import { shellQuote } from '../judge/property-run.ts';
 import { EXIT, type Output, type ReplayOptions } from '../judge/options.ts';
@@ -63,25 +65,11 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
     const second = await replayFile(session, options.file, c, (run) => (current = run));
     await driver.stop();
     if (driver.broken) throw driver.broken;
-    const a = sameFailure(first, c);
-    const b = sameFailure(second, c);
     const shown = first.failure ? first : second;
     output.out(stepsText(shown.trace) + '\n');
-    const recorded = `Recorded: ${printable(c.violated[0] ?? '?')} — ${printable(c.expected)}; got ${printable(c.actual)}`;
-    if (!a && !b) {
-      const other = first.failure ?? second.failure;
-      if (other) {
-        output.out(`✗ still fails, differently: now ${other.reqs[0]} at step #${other.command} — expected ${printable(other.expected)}; got ${printable(other.actual)}.\n  ${recorded}\n`);
-        return EXIT.nonConformance;
-      }
-      output.out(`✓ not reproduced: both replays pass. ${recorded}\n`);
-      return EXIT.conforms;
-    }
-    const label = a && b ? 'deterministic' : 'flaky (reproduced in one replay of two)';
-    const failure = (a ? first : second).failure!;
-    const req = requirement(failure.reqs[0]!);
-    output.out(`✗ reproduced, ${label}: ${req.id} (${req.level}) — ${req.title}\n  expected: ${printable(failure.expected)}\n  actual:   ${printable(failure.actual)}\n`);
-    return EXIT.nonConformance;
+    const { text, exit } = replayVerdictText(c, judgeReplays(c, first, second));
+    output.out(text);
+    return exit;
   } catch (error) {
     await driver.stop();
     if (error instanceof ProtocolError) {
@@ -98,4 +86,52 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
   } finally {
     stopSignals();
   }
+}
+
+/**
+ * The words and exit code for two replays of a file. A replay that fails differently is said to
+ * fail, with the requirement and step it fails at now next to the recorded ones, and exits 1: a
+ * person or a CI gate reading "not reproduced" would take the bug for fixed.
+ */
+export function replayVerdictText(c: Pick<Counterexample, 'violated' | 'failedAt' | 'expected' | 'actual'>, verdict: ReplayVerdict): { text: string; exit: number } {
+  const recorded = `recorded: ${printable(c.violated[0] ?? '?')} at step #${c.failedAt} — expected ${printable(c.expected)}; got ${printable(c.actual)}`;
+  return match(verdict)
+    .with({ type: 'reproduced' }, ({ failure, other }) => {
+      const label = match(other)
+        .with({ type: 'same' }, () => 'deterministic')
+        .with({ type: 'passed' }, () => 'flaky (reproduced in one replay of two; the other passed)')
+        .with({ type: 'other' }, (o) => `flaky (reproduced in one replay of two; the other failed differently, ${where(o.failure)})`)
+        .exhaustive();
+      return { text: `✗ reproduced, ${label}: ${headline(failure)}\n${details(failure)}`, exit: EXIT.nonConformance };
+    })
+    .with({ type: 'differs' }, ({ failure, other }) => {
+      const second = match(other)
+        .with({ type: 'same' }, () => '')
+        .with({ type: 'passed' }, () => '  (the other replay passed: the failure is flaky)\n')
+        .with({ type: 'other' }, (o) => (sameAs(o.failure, failure) ? '' : `  (the other replay failed differently again, ${where(o.failure)})\n`))
+        .exhaustive();
+      const text = `✗ still fails, differently: now ${headline(failure)}, at step #${failure.command}\n${details(failure)}${second}  ${recorded}\n`;
+      return { text, exit: EXIT.nonConformance };
+    })
+    .with({ type: 'passes' }, () => ({ text: `✓ not reproduced: both replays pass (${recorded})\n`, exit: EXIT.conforms }))
+    .exhaustive();
+}
+
+/** "NET-ACCEPT-FIFO (MUST) — accept takes the oldest queued connection"; an id the index does not know, as it came. */
+function headline(failure: RunFailure): string {
+  const id = failure.reqs[0] ?? '?';
+  const known = REQUIREMENTS.find((r) => r.id === id);
+  return known ? `${known.id} (${known.level}) — ${known.title}` : printable(id);
+}
+
+function details(failure: RunFailure): string {
+  return `  expected: ${printable(failure.expected)}\n  actual:   ${printable(failure.actual)}\n`;
+}
+
+function where(failure: RunFailure): string {
+  return `${printable(failure.reqs[0] ?? '?')} at step #${failure.command}`;
+}
+
+function sameAs(a: RunFailure, b: RunFailure): boolean {
+  return a.reqs[0] === b.reqs[0] && a.command === b.command;
 }

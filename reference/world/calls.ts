@@ -9,6 +9,8 @@
 import type { Address, Op, Outcome } from '../../spec/messages.ts';
 import { type Ctx, Illegal } from '../context.ts';
 import { describeAddress } from '../describe.ts';
+import { hexToBytes } from '../../spec/bytes.ts';
+import { stgOf } from '../../spec/config.ts';
 import type { Flight, Pending, Sock, State } from '../state.ts';
 import { sockOf, endOf, sameAddress } from './lookup.ts';
 import { expectExactly, expectOneOf } from './expect.ts';
@@ -55,7 +57,7 @@ export function blockedReason(state: State, key: string): { reqs: string[]; why:
     if (syn) return { reqs: ['FAULT-DELAY-CHANNEL'], why: `the ${syn.channel} channel is delayed until tick ${syn.due}` };
     return { reqs: ['NET-CONNECT-QUEUE-FULL'], why: `the listener's queue at ${describeAddress(op.to)} is full` };
   }
-  if (op.op === 'send') return { reqs: ['STG-BACKPRESSURE'], why: `${pending.sendLeft.length} bytes do not fit the STG buffer yet` };
+  if (op.op === 'send') return { reqs: ['STG-BACKPRESSURE'], why: sendWaits(state, pending, op) };
   const sock = 'fd' in op ? sockOf(state, pending.proc, op.fd) : undefined;
   // What the call waits for may already be on its way, held by a partition or a delay.
   const held = sock ? heldToward(state, sock) : undefined;
@@ -67,6 +69,35 @@ export function blockedReason(state: State, key: string): { reqs: string[]; why:
   }
   if (op.op === 'accept') return { reqs: [sock?.family === 'dss' ? 'DSS-ACCEPT' : 'NET-ACCEPT-FIFO'], why: 'no connection is queued' };
   return { reqs: ['DATA-RECV-NONEMPTY-PREFIX', 'DATA-PREFIX-IN-ORDER'], why: 'nothing is readable and the stream has not ended' };
+}
+
+/**
+ * Why a send on an STP connection waits, from what the buffer toward the peer holds: a person
+ * reading "bytes do not fit" of an empty buffer is sent looking for the wrong bug, so the words
+ * give the buffer's length, what is unread in it and on its way to it, and say so when the send is
+ * larger than the whole buffer or queued behind another send.
+ */
+function sendWaits(state: State, pending: Pending, op: Extract<Op, { op: 'send' }>): string {
+  const left = pending.sendLeft.length;
+  const sock = sockOf(state, pending.proc, op.fd);
+  const conn = sock && sock.conn !== null ? state.conns[sock.conn] : undefined;
+  const stg = conn && conn.stg !== null ? stgOf(state.config, conn.stg) : undefined;
+  if (!sock || !conn || !stg) return `${bytes(left)} of the send are not buffered yet`;
+  const ahead = conn.ends[sock.side].sendKey;
+  if (ahead !== null && ahead !== pending.key) return `another send on this connection (call ${ahead}) is still being buffered ahead of it`;
+  const to = 1 - sock.side;
+  const unread = conn.ends[to].rx.length;
+  const onTheWay = state.flights.reduce((n, f) => (f.kind === 'data' && f.conn === conn.id && f.to === to ? n + f.data.length : n), 0);
+  const holds = `${bytes(unread)} unread${onTheWay > 0 ? ` and ${bytes(onTheWay)} on the way` : ''}`;
+  const buffer = `the ${stg.length}-byte buffer of stg${stg.id} toward the peer`;
+  const total = hexToBytes(op.data).length;
+  const wait = `${bytes(left)} of the send ${left === 1 ? 'waits' : 'wait'}`;
+  if (total > stg.length) return `the send of ${bytes(total)} is larger than ${buffer}, which holds ${holds}: ${wait} for the peer to read`;
+  return `${buffer} holds ${holds}: ${wait} for room`;
+}
+
+function bytes(n: number): string {
+  return n === 1 ? '1 byte' : `${n} bytes`;
 }
 
 /** A transmission in flight toward this socket: data or end-of-stream for a connected one, a connect for a listener. */

@@ -11,6 +11,7 @@
 import type { ErrorCode, HandshakeOutcome, Layout, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
 import { bytesToHex, hexToBytes, readU32, u32 } from '../spec/bytes.ts';
 import { type WorldConfig, stgOf } from '../spec/config.ts';
+import { deepEqual } from './equal.ts';
 
 export type Vars = Record<string, number | string>;
 
@@ -33,8 +34,18 @@ interface CallStep {
   readonly op: (v: Vars, c: RoleCtx) => Op;
   /** Record what the call returned. */
   readonly save?: (v: Vars, value: Record<string, unknown>) => void;
-  /** A refused connect is retried one tick later (HS-CONNECT-RETRY). */
-  readonly retry?: boolean;
+  /**
+   * A refused connect is retried one tick later (HS-CONNECT-RETRY): `true` where the role MUST
+   * retry (its peer's listener may come later, §7.3), `'may'` where it may retry or fail at once
+   * (a message the peer sent after listening came first, so a refusal means the peer is gone).
+   */
+  readonly retry?: boolean | 'may';
+  /** The flow works without this call (§7.1): a role may leave it out (a bind(0) before a connect). */
+  readonly optional?: boolean;
+  /** Calls other than the table's own that make the same step (§7.1: a larger backlog); default none. */
+  readonly accepts?: (actual: Op, table: Op) => boolean;
+  /** The step meets the peer (connect, accept, send): the order of such steps between strands is kept (§8). */
+  readonly meetsPeer?: boolean;
 }
 
 interface RecvStep {
@@ -53,6 +64,12 @@ export type Step = CallStep | RecvStep;
 export interface RoleProgram {
   readonly role: Role;
   readonly steps: readonly Step[];
+  /**
+   * Labels where a further strand of the table begins. Each strand's steps are made in their
+   * order, and a role may interleave the strands' steps (§8: Fig. 4 and Fig. 4A "are actually
+   * done in parallel"); the table's own order runs each strand to its end before the next.
+   */
+  readonly strands?: readonly string[];
   readonly layout: (v: Vars) => Layout;
   readonly reqs: readonly string[];
   /** Params the role cannot do without. */
@@ -93,12 +110,24 @@ function bindNet(label: string, fd: string, port: (c: RoleCtx) => number, reqs: 
   return { kind: 'call', label, reqs, op: (v, c) => ({ op: 'bind', fd: num(v, fd), port: port(c) }) };
 }
 
+/** The bind(0) of a connecting socket: its connect binds a dynamic port itself (§3.3 connect step 5), so the bind is optional (§7.1). */
+function bindSource(label: string, fd: string, reqs: string[]): Step {
+  return { ...bindNet(label, fd, () => 0, reqs), optional: true } as Step;
+}
+
 function bindStg(label: string, fd: string, reqs: string[]): Step {
   return { kind: 'call', label, reqs, op: (v) => ({ op: 'bind', fd: num(v, fd), stg: num(v, 'stg'), port: 0 }) };
 }
 
+/** Any backlog of at least the table's holds what the flow sends (§13.29), so any such is the step. */
 function listen(label: string, fd: string, backlog: number, reqs: string[]): Step {
-  return { kind: 'call', label, reqs, op: (v) => ({ op: 'listen', fd: num(v, fd), backlog }) };
+  return {
+    kind: 'call',
+    label,
+    reqs,
+    op: (v) => ({ op: 'listen', fd: num(v, fd), backlog }),
+    accepts: (actual, table) => actual.op === 'listen' && table.op === 'listen' && actual.fd === table.fd && actual.backlog >= table.backlog,
+  };
 }
 
 function accept(label: string, fd: string, as: string, reqs: string[], peerHostAs?: string): Step {
@@ -106,6 +135,7 @@ function accept(label: string, fd: string, as: string, reqs: string[], peerHostA
     kind: 'call',
     label,
     reqs,
+    meetsPeer: true,
     op: (v) => ({ op: 'accept', fd: num(v, fd) }),
     save: (v, value) => {
       v[as] = value.fd as number;
@@ -115,16 +145,16 @@ function accept(label: string, fd: string, as: string, reqs: string[], peerHostA
   };
 }
 
-function connectNet(label: string, fd: string, to: (v: Vars, c: RoleCtx) => { host: string; port: number }, reqs: string[]): Step {
-  return { kind: 'call', label, reqs, retry: true, op: (v, c) => ({ op: 'connect', fd: num(v, fd), to: to(v, c) }) };
+function connectNet(label: string, fd: string, to: (v: Vars, c: RoleCtx) => { host: string; port: number }, reqs: string[], retry: true | 'may' = true): Step {
+  return { kind: 'call', label, reqs, retry, meetsPeer: true, op: (v, c) => ({ op: 'connect', fd: num(v, fd), to: to(v, c) }) };
 }
 
-function connectStg(label: string, fd: string, port: string, reqs: string[]): Step {
-  return { kind: 'call', label, reqs, retry: true, op: (v) => ({ op: 'connect', fd: num(v, fd), to: { stg: num(v, 'stg'), port: num(v, port) } }) };
+function connectStg(label: string, fd: string, port: string, reqs: string[], retry: true | 'may' = true): Step {
+  return { kind: 'call', label, reqs, retry, meetsPeer: true, op: (v) => ({ op: 'connect', fd: num(v, fd), to: { stg: num(v, 'stg'), port: num(v, port) } }) };
 }
 
 function send(label: string, fd: string, data: (v: Vars, c: RoleCtx) => string, reqs: string[]): Step {
-  return { kind: 'call', label, reqs, op: (v, c) => ({ op: 'send', fd: num(v, fd), data: bytesToHex(data(v, c)) }) };
+  return { kind: 'call', label, reqs, meetsPeer: true, op: (v, c) => ({ op: 'send', fd: num(v, fd), data: bytesToHex(data(v, c)) }) };
 }
 
 function getsockname(label: string, fd: string, portAs: string, reqs: string[]): Step {
@@ -211,19 +241,20 @@ const FS_AUX = ['HS-FS-CLOSE-AUXILIARY'];
 export const FS_SERVER: RoleProgram = {
   role: 'fs-server',
   needs: ['peer', 'stg'],
+  strands: ['132'],
   reqs: ['HS-FS-LAYOUT'],
   steps: [
     socket('82', 'net', 'ctl', FS_SRC),
-    bindNet('84', 'ctl', () => 0, FS_SRC),
+    bindSource('84', 'ctl', FS_SRC),
     connectNet('86', 'ctl', (_v, c) => ({ host: peerHost(c), port: c.config.wkp }), FS_SRC),
     send('90', 'ctl', (_v, c) => wks(c), ['HS-FS-90-SEND-STRING']),
     recvU32('92', 'ctl', 'clientFd', ['HS-FS-122-SEND-FD'], () => null),
     socket('94', 'net', 'err', FS_SRC),
-    bindNet('96', 'err', () => 0, FS_SRC),
+    bindSource('96', 'err', FS_SRC),
     connectNet('98', 'err', (_v, c) => ({ host: peerHost(c), port: c.config.wkp }), FS_SRC),
     send('100', 'err', (v) => u32(num(v, 'clientFd')), ['HS-FS-100-ECHO-FD']),
     socket('132', 'net', 'aux', FS_WKP1),
-    bindNet('134', 'aux', () => 0, FS_WKP1),
+    bindSource('134', 'aux', FS_WKP1),
     connectNet('136', 'aux', (_v, c) => ({ host: peerHost(c), port: c.config.wkp + 1 }), FS_WKP1),
     send('138', 'aux', (_v, c) => stgInfo(c), ['HS-FS-138-STG-INFO']),
     recvU32('140', 'aux', 'stpPort', ['HS-FS-140-CHECK-PORT'], (port, _v, c) =>
@@ -242,6 +273,7 @@ const FS_LIS = ['HS-FS-116-CLIENT-LISTENS-WKP'];
 export const FS_CLIENT: RoleProgram = {
   role: 'fs-client',
   needs: [],
+  strands: ['152'],
   reqs: ['HS-FS-LAYOUT'],
   steps: [
     socket('112', 'net', 'lis', FS_LIS),
@@ -289,7 +321,7 @@ export const DB_CLIENT: RoleProgram = {
     listen('186', 'dl', 1, DB_DYN),
     getsockname('188', 'dl', 'dport', DB_DYN),
     socket('190', 'net', 'w', DB_WKP),
-    bindNet('192', 'w', () => 0, DB_WKP),
+    bindSource('192', 'w', DB_WKP),
     connectNet('194', 'w', (_v, c) => ({ host: peerHost(c), port: c.config.wkp }), DB_WKP),
     send('196', 'w', (v) => u32(num(v, 'dport')), ['HS-DB-196-SEND-PORT']),
     recvString('196A', 'w', ['HS-DB-226-ACK']),
@@ -326,7 +358,7 @@ export const DB_SERVER: RoleProgram = {
     ),
     send('226', 'w', (_v, c) => wks(c), ['HS-DB-226-ACK']),
     socket('228', 'net', 'd', DB_CONN),
-    bindNet('230', 'd', () => 0, DB_CONN),
+    bindSource('230', 'd', DB_CONN),
     connectNet('234', 'd', (v) => ({ host: String(v.peerHost), port: num(v, 'dport') }), DB_CONN),
     send('236', 'd', (_v, c) => stgInfo(c), ['HS-DB-236-STG-INFO']),
     recvU32('238', 'd', 'sport', ['HS-DB-238-CHECK-PORT'], (port, _v, c) =>
@@ -392,39 +424,145 @@ export function missingParams(program: RoleProgram, params: RoleParams, config: 
 
 /** The part of a role's run that the program reads and writes. */
 export interface Progress {
+  /** Index of the step under way (or next, in the table's own order). */
   pc: number;
   vars: Vars;
+  /** Bytes moved so far by the step under way: received by a receive, sent by a send. */
   buf: string;
+  /** Per strand, the index of its next step; absent until a step ends (then derived from pc). */
+  heads?: readonly number[];
+  /** The step under way has made a call and goes on with the next (a partial message, a refused connect). */
+  mid?: boolean;
 }
 
 export type Next =
   | { readonly kind: 'call'; readonly step: Step; readonly label: string; readonly op: Op }
   | { readonly kind: 'done'; readonly outcome: HandshakeOutcome };
 
-/** What the role does next: a call of its current step, or done (established). */
+/** One step a role may make next: its index in the table, and the table's call for it. */
+export interface Choice {
+  readonly index: number;
+  readonly step: Step;
+  readonly label: string;
+  readonly op: Op;
+}
+
+/** Each strand as [first index, end index). */
+function strandRanges(program: RoleProgram): [number, number][] {
+  const starts = [0, ...(program.strands ?? []).map((label) => program.steps.findIndex((s) => s.label === label))];
+  return starts.map((start, i) => [start, starts[i + 1] ?? program.steps.length]);
+}
+
+function headsOf(program: RoleProgram, progress: Progress): number[] {
+  return progress.heads ? [...progress.heads] : strandRanges(program).map(([a, b]) => Math.min(Math.max(progress.pc, a), b));
+}
+
+/** The call of step `index`: a send sends only what earlier sends of the step left. */
+function callOf(program: RoleProgram, index: number, progress: Progress, c: RoleCtx): Choice {
+  const step = program.steps[index]!;
+  if (step.kind === 'recv') {
+    const missing = step.bytes(c) - (index === progress.pc ? progress.buf.length : 0);
+    return { index, step, label: step.label, op: { op: 'recv', fd: num(progress.vars, step.fd), max: missing } };
+  }
+  const op = step.op(progress.vars, c);
+  if (op.op === 'send' && index === progress.pc && progress.buf.length > 0) {
+    return { index, step, label: step.label, op: { ...op, data: bytesToHex(hexToBytes(op.data).slice(progress.buf.length)) } };
+  }
+  return { index, step, label: step.label, op };
+}
+
+const meetsPeer = (step: Step): boolean => step.kind === 'recv' || step.meetsPeer === true;
+
+/**
+ * Every step the role may make next, the table's own order first (SPEC.md §7.1, §8): a step
+ * under way goes on; otherwise the next step of each strand, and, where that step is optional,
+ * the step after it too. A later strand's step that meets the peer waits until no earlier
+ * strand has such a step left: a role waiting in Fig. 4A for a peer still in Fig. 4 would
+ * deadlock with a peer that runs the table's order. Empty when the role has made its last step.
+ */
+export function roleChoices(program: RoleProgram, progress: Progress, c: RoleCtx): Choice[] {
+  if (progress.mid) return [callOf(program, progress.pc, progress, c)];
+  const heads = headsOf(program, progress);
+  const choices: Choice[] = [];
+  let meetingLeft = false;
+  strandRanges(program).forEach(([, end], s) => {
+    for (let i = heads[s]!; i < end; i++) {
+      const step = program.steps[i]!;
+      if (meetingLeft && meetsPeer(step)) break;
+      choices.push(callOf(program, i, progress, c));
+      if (step.kind !== 'call' || !step.optional) break;
+    }
+    for (let i = heads[s]!; i < end; i++) if (meetsPeer(program.steps[i]!)) meetingLeft = true;
+  });
+  return choices;
+}
+
+/**
+ * Whether an implementation's call makes the chosen step (§7.1): the table's call, or one the
+ * step accepts besides — a send of any non-empty prefix of the bytes still to send (a split of
+ * the same bytes under the same label is the same step), a listen with a larger backlog.
+ */
+export function choiceAllows(choice: Choice, actual: Op): boolean {
+  const table = choice.op;
+  if (deepEqual(actual, table)) return true;
+  if (actual.op === 'send' && table.op === 'send') {
+    const part = hexToBytes(actual.data);
+    return actual.fd === table.fd && part.length > 0 && hexToBytes(table.data).startsWith(part);
+  }
+  return choice.step.kind === 'call' && choice.step.accepts !== undefined && choice.step.accepts(actual, table);
+}
+
+/** Make `choice` the step under way (the optional steps it passes over are left out). */
+export function roleTake(program: RoleProgram, progress: Progress, choice: Choice): void {
+  if (progress.mid || choice.index === progress.pc) return;
+  const heads = headsOf(program, progress);
+  const s = strandRanges(program).findIndex(([a, b]) => choice.index >= a && choice.index < b);
+  heads[s] = choice.index;
+  progress.heads = heads;
+  progress.pc = choice.index;
+  progress.buf = '';
+}
+
+/** What the role does next in the table's own order: a call, or done (established). */
 export function roleNext(program: RoleProgram, progress: Progress, c: RoleCtx): Next {
-  const step = program.steps[progress.pc];
-  if (!step) return { kind: 'done', outcome: { status: 'established', layout: program.layout(progress.vars) } };
-  if (step.kind === 'call') return { kind: 'call', step, label: step.label, op: step.op(progress.vars, c) };
-  const missing = step.bytes(c) - progress.buf.length;
-  return { kind: 'call', step, label: step.label, op: { op: 'recv', fd: num(progress.vars, step.fd), max: missing } };
+  const first = roleChoices(program, progress, c)[0];
+  if (!first) return { kind: 'done', outcome: { status: 'established', layout: program.layout(progress.vars) } };
+  return { kind: 'call', step: first.step, label: first.label, op: first.op };
 }
 
 export type Reaction =
   | { readonly kind: 'next' }
   | { readonly kind: 'again' }
-  | { readonly kind: 'retry' }
+  | { readonly kind: 'retry'; readonly may?: boolean }
   | { readonly kind: 'fail'; readonly error: ErrorCode; readonly reqs: readonly string[]; readonly why: string };
 
+/** The step under way has ended: its strand moves on, and pc names the next step in the table's order. */
+function endStep(program: RoleProgram, progress: Progress): void {
+  const heads = headsOf(program, progress);
+  const ranges = strandRanges(program);
+  const s = ranges.findIndex(([a, b]) => progress.pc >= a && progress.pc < b);
+  heads[s] = progress.pc + 1;
+  progress.heads = heads;
+  progress.mid = false;
+  progress.buf = '';
+  const next = ranges.findIndex(([, end], i) => heads[i]! < end);
+  progress.pc = next < 0 ? program.steps.length : heads[next]!;
+}
+
 /**
- * Feed the outcome of the current step's call to the role (editing `progress`).
- * 'again' = the step makes another call (a partial recv); 'retry' = a refused
- * connect, to be retried; 'fail' = the role ends failed at this step.
+ * Feed the outcome of the current step's call to the role (editing `progress`); `op` is the
+ * call made, when it differs from the table's (a send of part of the message).
+ * 'again' = the step makes another call (a partial recv or send); 'retry' = a refused
+ * connect, to be retried (`may`: or the role may fail instead); 'fail' = the role ends failed
+ * at this step.
  */
-export function roleOnOutcome(program: RoleProgram, progress: Progress, outcome: Outcome, c: RoleCtx): Reaction {
+export function roleOnOutcome(program: RoleProgram, progress: Progress, outcome: Outcome, c: RoleCtx, op?: Op): Reaction {
   const step = program.steps[progress.pc]!;
   if ('error' in outcome) {
-    if (step.kind === 'call' && step.retry && outcome.error === 'ECONNREFUSED') return { kind: 'retry' };
+    if (step.kind === 'call' && step.retry && outcome.error === 'ECONNREFUSED') {
+      progress.mid = true;
+      return step.retry === 'may' ? { kind: 'retry', may: true } : { kind: 'retry' };
+    }
     return { kind: 'fail', error: outcome.error, reqs: ['HS-PEER-GONE', ...step.reqs], why: `${step.label} failed with ${outcome.error}` };
   }
   const value = outcome.value as Record<string, unknown>;
@@ -432,17 +570,29 @@ export function roleOnOutcome(program: RoleProgram, progress: Progress, outcome:
     const data = hexToBytes(value.data as string);
     if (data.length === 0) return { kind: 'fail', error: 'ECONNABORTED', reqs: ['HS-PEER-GONE'], why: `end-of-stream where ${step.label}'s message was due` };
     progress.buf += data;
-    if (progress.buf.length < step.bytes(c)) return { kind: 'again' };
+    if (progress.buf.length < step.bytes(c)) {
+      progress.mid = true;
+      return { kind: 'again' };
+    }
     const message = progress.buf;
-    progress.buf = '';
     const rejection = step.check(progress.vars, message, c);
     if (rejection) return { kind: 'fail', ...rejection };
     step.save(progress.vars, message);
-    progress.pc += 1;
+    endStep(program, progress);
     return { kind: 'next' };
   }
+  // A send made part of its message goes on with the rest; told no call, the step's one send was its message.
+  const table = op?.op === 'send' ? step.op(progress.vars, c) : null;
+  if (op?.op === 'send' && table?.op === 'send') {
+    const sent = typeof value.sent === 'number' ? value.sent : 0;
+    progress.buf += hexToBytes(op.data).slice(0, sent);
+    if (progress.buf.length < hexToBytes(table.data).length) {
+      progress.mid = true;
+      return { kind: 'again' };
+    }
+  }
   step.save?.(progress.vars, value);
-  progress.pc += 1;
+  endStep(program, progress);
   return { kind: 'next' };
 }
 

@@ -5,9 +5,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { inspect } from '../../reference/index.ts';
-import { stateAfter } from '../../reference/testing/sim.ts';
+import { Sim, hex, stateAfter } from '../../reference/testing/sim.ts';
 import { DEFAULT_CONFIG } from '../../spec/config.ts';
-import type { Inspection, Op } from '../../spec/messages.ts';
+import type { Fault, Inspection, Op } from '../../spec/messages.ts';
 import { diffInspections } from './inspection-diff.ts';
 
 function modelAfter(calls: readonly [string, Op][]): Inspection {
@@ -51,5 +51,108 @@ describe('the first requirement named for a differing inspection', () => {
     const roles = new Map(role ? [['C', role]] : []);
     const difference = diffInspections(model, leaked, { roles });
     expect(difference?.reqs[0]).toBe(first);
+  });
+});
+
+/** The model's inspection of a simulated world, with one socket changed, and what the diff says of it. */
+function differ(sim: Sim, process: string, fd: number, patch: Record<string, unknown>, fault?: Fault): ReturnType<typeof diffInspections> {
+  const model = sim.inspect();
+  const command = fault ? { type: 'fault' as const, fault } : null;
+  return diffInspections(model, withSocket(model, process, fd, patch), { state: sim.state, command });
+}
+
+describe('a socket field that differs names the rule that produced it, or the inspection alone', () => {
+  test('an end-of-stream shown where none has arrived names the inspection, its field and both values: no recv has shown DSS-CLOSE-GRACEFUL or DATA-EOF-AFTER-DATA broken', () => {
+    const sim = new Sim();
+    const [c] = sim.dssPair();
+    const difference = differ(sim, 'C', c, { state: 'eof' });
+    expect(difference.reqs).toEqual(['WIRE-INSPECT-MATCHES']);
+    expect(difference.expected).toBe(`C:${c}.state = "connected"`);
+    expect(difference.actual).toBe(`C:${c}.state = "eof"`);
+  });
+
+  test('an end-of-stream not shown where one arrived names the inspection too', () => {
+    const sim = new Sim();
+    const [c, s] = sim.netPair();
+    sim.call('C', { op: 'close', fd: c });
+    const difference = differ(sim, 'S', s, { state: 'connected' });
+    expect(difference.reqs).toEqual(['WIRE-INSPECT-MATCHES']);
+  });
+
+  test('bytes in flight after a listener closed name the inspection, not DATA-PREFIX-IN-ORDER', () => {
+    const sim = new Sim();
+    const lis = sim.fd('S', 'net');
+    sim.value('S', { op: 'bind', fd: lis, port: 7000 });
+    sim.value('S', { op: 'listen', fd: lis, backlog: 2 });
+    const c = sim.fd('C', 'net');
+    sim.value('C', { op: 'connect', fd: c, to: { host: 'srv', port: 7000 } });
+    sim.call('C', { op: 'send', fd: c, data: hex('ab') });
+    sim.call('S', { op: 'close', fd: lis });
+    const difference = differ(sim, 'C', c, { inflight: 2 });
+    expect(difference.reqs).toEqual(['WIRE-INSPECT-MATCHES']);
+    expect(difference.actual).toBe(`C:${c}.inflight = 2`);
+  });
+
+  test('FAULT-HEAL-DELIVERS: bytes still in flight on the healed link, right after the heal', () => {
+    const sim = new Sim();
+    const [, s] = sim.netPair();
+    sim.fault({ kind: 'partition', hosts: ['cli', 'srv'] });
+    sim.call('S', { op: 'send', fd: s, data: hex('a') });
+    const heal: Fault = { kind: 'heal', hosts: ['cli', 'srv'] };
+    sim.fault(heal);
+    const difference = differ(sim, 'S', s, { inflight: 1 }, heal);
+    expect(difference.reqs[0]).toBe('FAULT-HEAL-DELIVERS');
+  });
+
+  test('FAULT-DELAY-CHANNEL: an end-of-stream shown while the model holds it on a delayed channel, whatever fault ran last', () => {
+    const sim = new Sim();
+    const [c, s] = sim.dssPair();
+    sim.fault({ kind: 'delay', channel: 'dss', ticks: 3 });
+    sim.call('C', { op: 'close', fd: c });
+    const [, y] = sim.netPair('C2', 'S2', 7001);
+    const reset: Fault = { kind: 'reset', process: 'S2', fd: y };
+    sim.fault(reset);
+    const difference = differ(sim, 'S', s, { state: 'eof' }, reset);
+    expect(difference.reqs[0]).toBe('FAULT-DELAY-CHANNEL');
+    expect(difference.reqs).not.toContain('FAULT-RESET');
+  });
+
+  test.each([
+    { name: 'the reset socket itself', on: 'S', first: 'FAULT-RESET' },
+    { name: 'its peer', on: 'C', first: 'FAULT-RESET' },
+    { name: 'a socket of another connection', on: 'C2', first: 'WIRE-INSPECT-MATCHES' },
+  ])('a reset just injected is named for $name only', ({ on, first }) => {
+    const sim = new Sim();
+    const [c, s] = sim.netPair();
+    const [other] = sim.netPair('C2', 'S2', 7001);
+    const reset: Fault = { kind: 'reset', process: 'S', fd: s };
+    const fd = on === 'S' ? s : on === 'C' ? c : other;
+    const shown = on === 'C2' ? { state: 'reset' } : { state: 'connected' };
+    const difference = differ(sim.fault(reset), on, fd, shown, reset);
+    expect(difference.reqs[0]).toBe(first);
+  });
+
+  test('CBT-CONSERVATION: fewer blocks reserved than the model has (FAULT-CBT-RESERVE listed too), never CBT-ALLOC-ON-REQUEST', () => {
+    const sim = new Sim();
+    sim.fault({ kind: 'cbt-reserve', count: 2 });
+    sim.fd('S', 'dss');
+    const model = sim.inspect();
+    // The socket took a reserved block: one block fewer reserved, the same one owned.
+    let dropped = false;
+    const actual: Inspection = {
+      ...model,
+      cbt: {
+        ...model.cbt,
+        blocks: model.cbt.blocks.map((b) => {
+          if (dropped || b.owner === null || !('reserved' in b.owner)) return b;
+          dropped = true;
+          return { ...b, owner: null };
+        }),
+      },
+    };
+    const difference = diffInspections(model, actual, { state: sim.state });
+    expect(difference.reqs).toEqual(['CBT-CONSERVATION', 'FAULT-CBT-RESERVE']);
+    expect(difference.actual).toMatch(/\(1 reserved\)/);
+    expect(difference.expected).toMatch(/\(2 reserved\)/);
   });
 });

@@ -10,8 +10,11 @@
  * from what the model knows of the state and the command just run.
  */
 import type { Command } from '../generate/plan.ts';
+import { match, P } from 'ts-pattern';
 import { type State, FAULT_REQS, describeAddress, sockKey } from '../../reference/index.ts';
-import type { Inspection, SocketView } from '../../spec/messages.ts';
+import type { Conn, Sock } from '../../reference/state.ts';
+import { partitioned } from '../../reference/world/connections.ts';
+import type { Fault, Inspection, SocketView } from '../../spec/messages.ts';
 import { canonical } from '../../reference/equal.ts';
 
 /**
@@ -42,10 +45,13 @@ export interface Difference {
   readonly actual: string;
 }
 
+/** How a reserved block's owner reads in a list of owners. */
+const RESERVED_OWNER = '#reserved';
+
 /** Who owns the table's blocks ("P:fd", "#reserved"), sorted: slot numbers are the implementation's own. */
 function blockOwners(view: Inspection): string[] {
   return view.cbt.blocks
-    .map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? '#reserved' : `${b.owner.process}:${b.owner.fd}`))
+    .map((b) => (b.owner === null ? '' : 'reserved' in b.owner ? RESERVED_OWNER : `${b.owner.process}:${b.owner.fd}`))
     .filter(Boolean)
     .sort();
 }
@@ -59,25 +65,50 @@ export interface DiffContext {
   readonly roles?: ReadonlyMap<string, 'established' | 'failed'>;
 }
 
-/** Why the model's socket is in the state it is in: the requirement an implementation showing another state breaks. */
-function stateCause(view: SocketView, process: string, context: DiffContext): string[] {
-  const sock = context.state?.socks[sockKey(process, view.fd)];
-  const end = sock && sock.conn !== null ? context.state?.conns[sock.conn]?.ends[sock.side] : undefined;
-  if (view.state === 'reset' && end?.errReq) return [end.errReq];
-  if (view.state === 'eof') return [view.family === 'dss' ? 'DSS-CLOSE-GRACEFUL' : 'DATA-EOF-AFTER-DATA'];
-  if (view.state === 'failed') return ['FAULT-STG-FAIL-EIO'];
+/**
+ * A socket's state and byte counts are what its connection's transmissions made of them. A
+ * difference there is named after a rule the model applied to this socket's own connection — a
+ * transmission toward it (or from it) held by a partition or a delay, or the fault just injected
+ * when that fault touched this socket, its peer, its STG, its link or its channel. With neither,
+ * what differs is the inspection alone: no recv or send has shown the implementation behave
+ * otherwise, so no behavioural requirement (end-of-stream, bytes in order) is named for it.
+ */
+function transitCause(field: 'state' | 'rx' | 'inflight', view: SocketView, process: string, context: DiffContext): string[] {
+  const state = context.state;
+  const sock = state?.socks[sockKey(process, view.fd)];
+  if (!state || !sock) return [];
+  const conn = sock.conn === null ? undefined : state.conns[sock.conn];
+  if (conn) {
+    // Bytes a socket sent and the model still holds count in its `inflight`; all else arrives at it.
+    const toward = field === 'inflight' ? 1 - sock.side : sock.side;
+    const held = state.flights.find((f) => f.kind !== 'syn' && f.conn === conn.id && f.to === toward);
+    if (held) return [partitioned(state, held.channel, held.link) ? 'FAULT-PARTITION-HOLDS' : 'FAULT-DELAY-CHANNEL'];
+  }
+  if (field === 'state' && view.state === 'failed') return ['FAULT-STG-FAIL-EIO'];
   const command = context.command;
-  if (command?.type === 'fault') return [FAULT_REQS[command.fault.kind]];
+  if (command?.type === 'fault' && faultTouches(command.fault, sock, conn)) return [FAULT_REQS[command.fault.kind]];
   return [];
 }
 
-/** The requirements a difference in one field of a socket breaks, the likeliest cause first. */
+/** Whether a fault reached this socket: its process or its peer's, its connection, its STG, its link, its channel. */
+function faultTouches(fault: Fault, sock: Sock, conn: Conn | undefined): boolean {
+  const ends = conn ? conn.ends : [];
+  return match(fault)
+    .with({ kind: P.union('crash', 'recover') }, (f) => sock.proc === f.process || ends.some((e) => e.proc === f.process))
+    .with({ kind: 'reset' }, (f) => (sock.proc === f.process && sock.fd === f.fd) || ends.some((e) => e.proc === f.process && e.fd === f.fd))
+    .with({ kind: P.union('stg-fail', 'stg-repair') }, (f) => conn?.stg === f.stg || (sock.local !== null && 'stg' in sock.local && sock.local.stg === f.stg))
+    .with({ kind: P.union('partition', 'heal') }, (f) => conn !== undefined && conn.family === 'net' && [...conn.hosts].sort().join() === [...f.hosts].sort().join())
+    .with({ kind: P.union('delay', 'undelay') }, (f) => sock.family === f.channel)
+    .with({ kind: P.union('cbt-reserve', 'cbt-release') }, () => false)
+    .exhaustive();
+}
+
+/** The requirements a difference in one field of a socket breaks, the rule that produced it first. */
 function fieldCause(field: keyof SocketView, model: SocketView, actual: SocketView, process: string, context: DiffContext): string[] {
   // An STP socket the model has unbound or unconnected, shown bound or connected (DSS-SOCKET-UNBOUND).
   if (field === 'local' && model.local === null && model.family === 'dss') return ['DSS-SOCKET-UNBOUND'];
   if (field === 'peer' && model.peer === null && actual.family === 'dss') return ['DSS-SOCKET-UNBOUND'];
-  if (field === 'rx' || field === 'inflight') return ['DATA-PREFIX-IN-ORDER', 'WIRE-INSPECT-MATCHES'];
-  if (field === 'state') return [...stateCause(model, process, context), 'WIRE-INSPECT-MATCHES'];
+  if (field === 'state' || field === 'rx' || field === 'inflight') return [...transitCause(field, model, process, context), 'WIRE-INSPECT-MATCHES'];
   return ['WIRE-INSPECT-MATCHES'];
 }
 
@@ -91,21 +122,46 @@ export function diffInspections(model: Inspection, actual: Inspection, context: 
   );
 }
 
-/** Control blocks owned by others than the model's owners: a leak (a failed role's, or a plain one), or a missing allocation. */
+/**
+ * Control blocks owned by others than the model's owners: a leak (a failed role's, or a plain one),
+ * a socket without its block, or a count of reserved blocks unlike the model's — blocks taken out of
+ * use or put back that were not, so the table's count of blocks in use and free is not the model's
+ * (CBT-CONSERVATION), whatever call or fault let it happen (FAULT-CBT-RESERVE).
+ */
 function diffOwners(model: Inspection, actual: Inspection, context: DiffContext): Difference | null {
   const mo = blockOwners(model);
   const ao = blockOwners(actual);
   if (JSON.stringify(mo) === JSON.stringify(ao)) return null;
-  const extra = ao.filter((o) => !mo.includes(o));
-  const missing = mo.filter((o) => !ao.includes(o));
+  const extra = without(ao, mo);
+  const missing = without(mo, ao);
   const failedRole = extra.some((o) => context.roles?.get(o.slice(0, o.lastIndexOf(':'))) === 'failed');
-  const reqs = failedRole ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK'] : extra.length > 0 ? ['FAULT-NO-LEAK', 'CBT-FREE-ON-CLOSE'] : ['CBT-ALLOC-ON-REQUEST'];
+  const sockets = (list: string[]): string[] => list.filter((o) => o !== RESERVED_OWNER);
+  const reservedOnly = sockets(extra).length === 0 && sockets(missing).length === 0;
+  const reqs = reservedOnly
+    ? ['CBT-CONSERVATION', 'FAULT-CBT-RESERVE']
+    : failedRole
+      ? ['HS-FAIL-RELEASES', 'FAULT-NO-LEAK']
+      : sockets(extra).length > 0
+        ? ['FAULT-NO-LEAK', 'CBT-FREE-ON-CLOSE']
+        : ['CBT-ALLOC-ON-REQUEST'];
+  const reserved = (list: string[]): number => list.length - sockets(list).length;
   return {
     text: `control block owners differ: model [${mo.join(', ')}], implementation [${ao.join(', ')}]`,
     reqs,
-    expected: `control blocks owned by [${mo.join(', ')}]`,
-    actual: `[${ao.join(', ')}]${extra.length ? ` (extra ${extra.join(', ')})` : ''}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
+    expected: `control blocks owned by [${mo.join(', ')}]${reservedOnly ? ` (${reserved(mo)} reserved)` : ''}`,
+    actual: `[${ao.join(', ')}]${reservedOnly ? ` (${reserved(ao)} reserved)` : ''}${extra.length ? ` (extra ${extra.join(', ')})` : ''}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
   };
+}
+
+/** The entries of `list` left after taking out one of each entry of `other` (a multiset difference: reserved blocks repeat). */
+function without(list: readonly string[], other: readonly string[]): string[] {
+  const left = [...other];
+  return list.filter((o) => {
+    const at = left.indexOf(o);
+    if (at < 0) return true;
+    left.splice(at, 1);
+    return false;
+  });
 }
 
 /** Each of the model's processes: present, alive as the model has it, with the same sockets. */
@@ -152,7 +208,7 @@ function diffSockets(mp: ProcessView, ap: ProcessView, context: DiffContext): Di
         text: `${mp.process}:${fd}.${field}: model ${JSON.stringify(ms[field])}, implementation ${JSON.stringify(as[field])}`,
         reqs,
         expected: `${mp.process}:${fd}.${field} = ${JSON.stringify(ms[field])}`,
-        actual: JSON.stringify(as[field]),
+        actual: `${mp.process}:${fd}.${field} = ${JSON.stringify(as[field])}`,
       };
     }
   }

@@ -1,15 +1,26 @@
 /**
- * Answers and descriptor renaming: what each command's calls and handshake
- * sides answered, and the descriptors a replay must rename.
+ * Renaming what an implementation chose: the descriptors a replay must rename,
+ * and the dynamic ports nobody has observed yet.
  *
  * Every call or handshake the runner sends gets a slot (which command, which
  * call of it, which process). An answer fills its slot; when the run replays
  * recorded answers, an answer that returned another descriptor than the
  * recording did teaches a renaming for that process, and later commands are
  * renamed through it before they are sent.
+ *
+ * A connect still pending at settle holds the dynamic port of its implicit
+ * bind, and nothing has shown which one: every free port is possible, and the
+ * model keeps each as a state of its own. Those states differ only by a
+ * renaming of ports nothing in the epoch names, so no answer of the epoch can
+ * tell them apart: the search keeps one of them, with the unobserved ports
+ * renamed to the lowest of the ports they may be (`canonicalPorts`), and the
+ * inspection after the epoch renames them to the ones the implementation
+ * shows (`resolvePorts`).
  */
 import type { Command } from '../generate/plan.ts';
-import type { HandshakeOutcome, Op, Outcome } from '../../spec/messages.ts';
+import type { Address, HandshakeOutcome, Inspection, Op, Outcome } from '../../spec/messages.ts';
+import { stgOf } from '../../spec/config.ts';
+import type { State } from '../../reference/index.ts';
 
 /** What one command's calls (in order) or handshake sides (server, client) answered; null while unanswered. */
 export type Answer = Outcome | HandshakeOutcome | null;
@@ -79,4 +90,134 @@ function descriptorsOf(answer: Outcome | HandshakeOutcome): number[] {
   if ('status' in answer) return answer.status === 'established' ? Object.values(answer.layout).filter((v): v is number => typeof v === 'number') : [];
   const value = 'value' in answer ? (answer.value as { fd?: number }) : {};
   return value.fd === undefined ? [] : [value.fd];
+}
+
+// ── unobserved dynamic ports ───────────────────────────────────────────────
+
+/** Ports some sockets hold that nobody has observed: which sockets, and the ports each scope's may really be. */
+export interface OpenPorts {
+  /** Sockets ("process:fd"), sorted, whose implicit port nobody has observed. */
+  readonly socks: readonly string[];
+  /** Per scope ("h:host", "s:stg"), the ports those sockets may hold: free of every other socket, named by nothing. */
+  readonly pool: ReadonlyMap<string, readonly number[]>;
+}
+
+function scopeOf(local: Address): string {
+  return 'host' in local ? `h:${local.host}` : `s:${local.stg}`;
+}
+
+function dynamicPorts(state: State, scope: string): readonly [number, number] {
+  if (scope.startsWith('h:')) return state.config.netPorts;
+  return stgOf(state.config, Number(scope.slice(2)))?.ports ?? [1, 0];
+}
+
+/**
+ * Every port number a value names anywhere in it (a `port` field at any depth), added to `into`.
+ * The search keeps such ports apart from the renamed ones: a port an answer, a call or a role
+ * names is a port an observation can tell apart from the others.
+ */
+export function portsNamed(value: unknown, into: Set<number>): Set<number> {
+  if (Array.isArray(value)) for (const item of value) portsNamed(item, into);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === 'port' && typeof item === 'number') into.add(item);
+      else portsNamed(item, into);
+    }
+  }
+  return into;
+}
+
+/** Every port a state names besides its sockets' own ports (which the pool leaves out anyway): destinations, peers, connection ends, what roles keep. */
+export function portsNamedBy(state: State, into: Set<number>): Set<number> {
+  for (const pending of Object.values(state.pending)) portsNamed(pending.op, into);
+  for (const sock of Object.values(state.socks)) portsNamed(sock.peer, into);
+  for (const conn of Object.values(state.conns)) for (const end of conn.ends) portsNamed(end.addr, into);
+  // A role keeps what it learnt in untyped variables: any number there may be a port.
+  for (const run of Object.values(state.roles)) for (const value of Object.values(run.vars)) if (typeof value === 'number') into.add(value);
+  return into;
+}
+
+/**
+ * The sockets of a state whose implicit port is unobserved: connecting, bound by the connect
+ * itself, whose connect `unseen` says nobody answered, on a port nothing in `named` names.
+ */
+export function openSockets(state: State, unseen: (key: string) => boolean, named: ReadonlySet<number>): string[] {
+  const open: string[] = [];
+  for (const pending of Object.values(state.pending)) {
+    if (pending.op.op !== 'connect' || pending.result || !unseen(pending.key)) continue;
+    const key = `${pending.proc}:${pending.op.fd}`;
+    const sock = state.socks[key];
+    if (!sock || sock.state !== 'connecting' || !sock.implicit || !sock.holdsPort || !sock.local || named.has(sock.local.port)) continue;
+    open.push(key);
+  }
+  return open.sort();
+}
+
+/** The ports `open` sockets may hold, per scope: the dynamic range less every port another socket holds or something names. */
+function poolOf(state: State, open: readonly string[], named: ReadonlySet<number>): Map<string, number[]> {
+  const scopes = new Set(open.map((key) => scopeOf(state.socks[key]!.local!)));
+  const openSet = new Set(open);
+  const held = new Set<string>();
+  for (const [key, sock] of Object.entries(state.socks)) if (sock.local && !openSet.has(key)) held.add(`${scopeOf(sock.local)}#${sock.local.port}`);
+  const pool = new Map<string, number[]>();
+  for (const scope of scopes) {
+    const [lo, hi] = dynamicPorts(state, scope);
+    const ports: number[] = [];
+    for (let port = lo; port <= hi; port++) if (!named.has(port) && !held.has(`${scope}#${port}`)) ports.push(port);
+    pool.set(scope, ports);
+  }
+  return pool;
+}
+
+/** A state with some sockets' local ports replaced (states are never edited in place). */
+function withPorts(state: State, ports: ReadonlyMap<string, number>): State {
+  const socks = { ...state.socks };
+  for (const [key, port] of ports) {
+    const sock = socks[key]!;
+    socks[key] = { ...sock, local: { ...sock.local!, port } };
+  }
+  return { ...state, socks };
+}
+
+/**
+ * The state with its `open` sockets' ports renamed canonically: in each scope, the sockets in
+ * key order take the lowest ports of their pool. Two states that differ only in which free ports
+ * their open sockets took become one. Returns the state itself when there is nothing to rename.
+ */
+export function canonicalPorts(state: State, open: readonly string[], named: ReadonlySet<number>): { state: State; ports: OpenPorts | null } {
+  if (open.length === 0) return { state, ports: null };
+  const pool = poolOf(state, open, named);
+  const next = new Map<string, number>();
+  const taken = new Map<string, number>();
+  for (const key of open) {
+    const scope = scopeOf(state.socks[key]!.local!);
+    const index = taken.get(scope) ?? 0;
+    taken.set(scope, index + 1);
+    const port = pool.get(scope)![index]!;
+    if (port !== state.socks[key]!.local!.port) next.set(key, port);
+  }
+  return { state: next.size === 0 ? state : withPorts(state, next), ports: { socks: open, pool } };
+}
+
+/**
+ * The state renamed to the ports an inspection shows for its open sockets, or null when the
+ * inspection shows something no renaming within the pool gives (the caller then compares the
+ * state as it is, and the difference is reported as usual).
+ */
+export function resolvePorts(state: State, open: OpenPorts, view: Inspection): State | null {
+  const ports = new Map<string, number>();
+  const used = new Set<string>();
+  for (const key of open.socks) {
+    const colon = key.lastIndexOf(':');
+    const process = key.slice(0, colon);
+    const fd = Number(key.slice(colon + 1));
+    const local = view.processes.find((p) => p.process === process)?.sockets.find((s) => s.fd === fd)?.local;
+    const mine = state.socks[key]!.local!;
+    if (!local || scopeOf(local) !== scopeOf(mine)) return null;
+    const scope = scopeOf(mine);
+    if (!open.pool.get(scope)?.includes(local.port) || used.has(`${scope}#${local.port}`)) return null;
+    used.add(`${scope}#${local.port}`);
+    ports.set(key, local.port);
+  }
+  return withPorts(state, ports);
 }

@@ -10,6 +10,7 @@
  * `pick`, which a checker enumerates.
  */
 import type { HandshakeOutcome, Op, Outcome } from '../spec/messages.ts';
+import type { RuleId } from './rules.ts';
 
 export type Emission =
   | { readonly type: 'result'; readonly id: number; readonly proc: string; readonly op: Op; readonly outcome: Outcome }
@@ -49,11 +50,14 @@ export interface SoftFinding {
 export interface Ctx {
   /** The implementation's answer for a call key, when checking; undefined when choosing. */
   observed(key: string): Outcome | undefined;
-  /** An unobservable choice among n ways (0 = the canonical one). */
-  pick(n: number): number;
+  /** An unobservable choice among n ways (0 = the canonical one); `rule` names the choice point (rules.ts). */
+  pick(n: number, rule: RuleId): number;
   /** A SHOULD the implementation's answer did not meet. */
   soft(req: string, message: string): void;
   emit(emission: Emission): void;
-  /** Note the requirements a decision rests on: the report counts how often each was exercised. */
-  touch(reqs: readonly string[]): void;
+  /**
+   * Note the requirements a decision rests on, and the rule (rules.ts) that names the decision:
+   * the report counts how often each requirement was exercised and which of its rules fired.
+   */
+  touch(reqs: readonly string[], rule: RuleId): void;
 }

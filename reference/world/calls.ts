@@ -24,7 +24,7 @@ export function issue(state: State, ctx: Ctx, key: string, proc: string, op: Op,
   if (!p.alive) throw new Illegal(`process ${proc} has crashed and was not recovered`);
   const pending: Pending = { key, proc, op, issuedAt: state.now, role, result: null, sendLeft: '' };
   state.pending[key] = pending;
-  if (op.op !== 'socket') ctx.touch(['WORLD-PROCESS-ISOLATION', 'DISPATCH-BY-VALUE']);
+  if (op.op !== 'socket') ctx.touch(['WORLD-PROCESS-ISOLATION', 'DISPATCH-BY-VALUE'], 'call.dispatch');
   if (op.op === 'connect') issueConnect(state, ctx, pending, op);
   else if (op.op === 'send') issueSend(state, ctx, pending, op);
 }
@@ -115,13 +115,13 @@ export function complete(state: State, ctx: Ctx, key: string): Outcome {
   if (!pending) throw new Error(`complete: no pending call ${key}`);
   delete state.pending[key];
   if (pending.result) {
-    const { outcome, alternatives, reqs, why } = pending.result;
-    if (alternatives?.length) return expectOneOf(ctx, key, [outcome, ...alternatives], reqs, why);
-    return expectExactly(ctx, key, outcome, reqs, why);
+    const { outcome, alternatives, reqs, why, rule } = pending.result;
+    if (alternatives?.length) return expectOneOf(ctx, key, [outcome, ...alternatives], reqs, why, rule);
+    return expectExactly(ctx, key, outcome, reqs, why, rule);
   }
   const op = pending.op;
   const proc = pending.proc;
-  if (op.op !== 'accept' && op.op !== 'recv') ctx.touch(['CLOCK-ONLY-BLOCKING-CALLS-BLOCK']);
+  if (op.op !== 'accept' && op.op !== 'recv') ctx.touch(['CLOCK-ONLY-BLOCKING-CALLS-BLOCK'], 'call.completes-at-once');
   switch (op.op) {
     case 'socket':
       return doSocket(state, ctx, key, proc, op.family);

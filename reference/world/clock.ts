@@ -18,7 +18,8 @@ export function tickWorld(state: State, ctx: Ctx): void {
     if (state.now - pending.issuedAt < state.config.ticks.connectTimeout) continue;
     const sock = sockOf(state, pending.proc, pending.op.fd);
     cancelConnect(state, pending.key);
-    pending.result = err('ETIMEDOUT', ['CLOCK-CONNECT-TIMEOUT'], `pending for ${state.config.ticks.connectTimeout} ticks`);
+    const rule = 'host' in pending.op.to ? 'connect.net.timeout→ETIMEDOUT' : 'connect.dss.timeout→ETIMEDOUT';
+    pending.result = err('ETIMEDOUT', ['CLOCK-CONNECT-TIMEOUT'], `pending for ${state.config.ticks.connectTimeout} ticks`, rule);
     if (sock) {
       sock.state = 'idle';
       releaseImplicitBind(sock);

@@ -14,6 +14,7 @@ import type { Address } from '../../spec/messages.ts';
 import { hexToBytes } from '../../spec/bytes.ts';
 import type { Family } from '../../spec/config.ts';
 import type { Ctx } from '../context.ts';
+import type { RuleId } from '../rules.ts';
 import { describeAddress } from '../describe.ts';
 import { type Conn, type Decided, type End, type Flight, type Pending, type Sock, type State, linkKey, sockKey } from '../state.ts';
 import { hostOfProc, sockOf, findListener } from './lookup.ts';
@@ -37,6 +38,9 @@ export function transmit(state: State, ctx: Ctx, flight: Flight): void {
     arrive(state, ctx, flight);
     return;
   }
+  if (waiting.length > 0) ctx.touch(['DATA-PREFIX-IN-ORDER'], 'transmit.behind');
+  else if (partitioned(state, flight.channel, flight.link)) ctx.touch(['FAULT-PARTITION-HOLDS'], 'transmit.net.partitioned');
+  else ctx.touch(['FAULT-DELAY-CHANNEL'], flight.channel === 'net' ? 'transmit.net.delayed' : 'transmit.dss.delayed');
   const lastDue = waiting.reduce((due, f) => Math.max(due, f.due), 0);
   flight.due = Math.max(state.now + delay, lastDue);
   state.flights.push(flight);
@@ -76,7 +80,10 @@ export function deliverDue(state: State, ctx: Ctx): void {
     }
   }
   state.flights = remaining;
-  for (const flight of ready) arrive(state, ctx, flight);
+  for (const flight of ready) {
+    ctx.touch(flight.channel === 'net' ? ['FAULT-DELAY-CHANNEL'] : ['FAULT-DELAY-CHANNEL', 'DSS-STORAGE-ONLY'], flight.channel === 'net' ? 'deliver.net.late' : 'deliver.dss.late');
+    arrive(state, ctx, flight);
+  }
   // Bytes that reached a closed STP socket were dropped, and the room they took in the STG
   // buffer is free again: a send blocked on it moves on (SPEC.md §2.3). Elsewhere a delivery
   // only moves bytes from in flight to unread, which leaves the room as it was.
@@ -99,21 +106,32 @@ function arrive(state: State, ctx: Ctx, flight: Flight): void {
     if (!end.open) {
       // A network socket that no longer exists answers data with a reset (RFC 793); the storage system drops it.
       const back = conn.ends[(1 - flight.to) as 0 | 1];
-      if (conn.family === 'net' && back.open && !back.rst) sendOnConn(state, ctx, conn, flight.to, 'rst', 'NET-SEND-AFTER-PEER-CLOSE');
+      if (conn.family === 'net' && back.open && !back.rst) {
+        ctx.touch(['NET-SEND-AFTER-PEER-CLOSE'], 'arrive.net.data-at-closed→reset');
+        sendOnConn(state, ctx, conn, flight.to, 'rst', 'NET-SEND-AFTER-PEER-CLOSE');
+      } else if (conn.family === 'dss') {
+        ctx.touch(['DSS-CLOSE-GRACEFUL'], 'arrive.dss.data-at-closed-dropped');
+      }
       return;
     }
-    if (end.failed || end.rst) return;
+    if (end.failed || end.rst) {
+      ctx.touch([end.failed ? 'FAULT-STG-FAIL-EIO' : 'FAULT-RESET'], 'arrive.data-at-broken-dropped');
+      return;
+    }
+    ctx.touch(['DATA-PREFIX-IN-ORDER'], conn.family === 'net' ? 'arrive.net.data' : 'arrive.dss.data');
     end.rx += flight.data;
     return;
   }
   if (flight.kind === 'fin') {
     if (!end.open || end.eof) return;
     end.eof = true;
-    if (conn.family === 'dss') breakSend(state, end, err('EPIPE', ['DSS-CLOSE-GRACEFUL'], 'the peer closed'));
+    ctx.touch([conn.family === 'net' ? 'DATA-EOF-AFTER-DATA' : 'DSS-CLOSE-GRACEFUL'], conn.family === 'net' ? 'arrive.net.fin' : 'arrive.dss.fin');
+    if (conn.family === 'dss') breakSend(state, end, err('EPIPE', ['DSS-CLOSE-GRACEFUL'], 'the peer closed', 'send.dss.blocked-peer-closed→EPIPE'));
     return;
   }
   // rst: the data field carries the requirement that caused it.
   if (!end.open || end.rst) return;
+  ctx.touch([flight.data || 'NET-CLOSE-UNREAD-RESETS'], end.eof ? 'arrive.net.rst-after-eof' : 'arrive.net.rst');
   end.rst = true;
   end.err = end.eof ? 'EPIPE' : 'ECONNRESET';
   end.errReq = flight.data || 'NET-CLOSE-UNREAD-RESETS';
@@ -135,14 +153,15 @@ function arriveSyn(state: State, ctx: Ctx, key: string): void {
   const sock = sockOf(state, pending.proc, pending.op.fd)!;
   const family = sock.family;
   if (!listener) {
-    refuse(state, pending, sock, family === 'net' ? 'NET-CONNECT-REFUSED' : 'DSS-CONNECT', `nobody listens at ${describeAddress(to)}`);
+    const rule = family === 'net' ? 'connect.net.refused→ECONNREFUSED' : 'connect.dss.refused→ECONNREFUSED';
+    refuse(state, pending, sock, family === 'net' ? 'NET-CONNECT-REFUSED' : 'DSS-CONNECT', `nobody listens at ${describeAddress(to)}`, rule);
     return;
   }
   admitOrHold(state, ctx, listener, key);
 }
 
-export function refuse(state: State, pending: Pending, sock: Sock, req: string, why: string): void {
-  pending.result = err('ECONNREFUSED', [req], why);
+export function refuse(state: State, pending: Pending, sock: Sock, req: string, why: string, rule: RuleId): void {
+  pending.result = err('ECONNREFUSED', [req], why, rule);
   sock.state = 'idle';
   releaseImplicitBind(sock);
 }
@@ -158,10 +177,10 @@ export function releaseImplicitBind(sock: Sock): void {
 function admitOrHold(state: State, ctx: Ctx, listener: Sock, key: string): void {
   const queued = listener.queue.length;
   // The queue holds at least backlog and at most backlog+1 (Linux holds backlog+1).
-  const admit = queued < listener.backlog || (queued === listener.backlog && ctx.pick(2) === 0);
+  const admit = queued < listener.backlog || (queued === listener.backlog && ctx.pick(2, 'pick.backlog-plus-one') === 0);
   if (admit) admitConnection(state, ctx, listener, key);
   else {
-    ctx.touch(['NET-CONNECT-QUEUE-FULL', 'NET-LISTEN-QUEUE']);
+    ctx.touch(['NET-CONNECT-QUEUE-FULL', 'NET-LISTEN-QUEUE'], listener.family === 'net' ? 'connect.net.held' : 'connect.dss.held');
     // Held connects are a set: which one is admitted when room frees is open (admitHeld), so
     // the order they arrived in is not part of the state.
     listener.held = [...listener.held, key].sort();
@@ -172,7 +191,9 @@ function admitConnection(state: State, ctx: Ctx, listener: Sock, key: string): v
   const pending = state.pending[key]!;
   const sock = sockOf(state, pending.proc, (pending.op as { fd: number }).fd)!;
   const crossHost = hostOfProc(state, sock.proc) !== hostOfProc(state, listener.proc);
-  ctx.touch(sock.family === 'net' ? ['NET-CONNECT-NETWORK-ONLY'] : crossHost ? ['DSS-STORAGE-ONLY', 'WORLD-SHARED-STORAGE'] : ['DSS-STORAGE-ONLY']);
+  if (sock.family === 'net') ctx.touch(['NET-CONNECT-NETWORK-ONLY'], 'connect.net.queued→ok');
+  else if (crossHost) ctx.touch(['DSS-STORAGE-ONLY', 'WORLD-SHARED-STORAGE'], 'connect.dss.cross-host');
+  else ctx.touch(['DSS-STORAGE-ONLY'], 'connect.dss.queued→ok');
   const id = state.nextConn++;
   const conn: Conn = {
     id,
@@ -187,7 +208,8 @@ function admitConnection(state: State, ctx: Ctx, listener: Sock, key: string): v
   sock.conn = id;
   sock.side = 0;
   sock.peer = listener.local;
-  pending.result = decided({ value: { local: sock.local } }, [sock.family === 'net' ? 'NET-CONNECT-QUEUES' : 'DSS-CONNECT'], `queued at ${describeAddress(listener.local)}`);
+  const rule = sock.family === 'net' ? 'connect.net.queued→ok' : 'connect.dss.queued→ok';
+  pending.result = decided({ value: { local: sock.local } }, [sock.family === 'net' ? 'NET-CONNECT-QUEUES' : 'DSS-CONNECT'], `queued at ${describeAddress(listener.local)}`, rule);
 }
 
 function newEnd(proc: string, fd: number | null, addr: Address): End {
@@ -199,12 +221,15 @@ export function admitHeld(state: State, ctx: Ctx, listener: Sock): void {
   while (listener.held.length > 0) {
     const queued = listener.queue.length;
     if (queued > listener.backlog) return;
-    if (queued === listener.backlog && ctx.pick(2) !== 0) return;
+    if (queued === listener.backlog && ctx.pick(2, 'pick.held-backlog-plus-one') !== 0) return;
     // Any held connect may be the one admitted (a real stack admits whichever retries first).
-    const at = ctx.pick(listener.held.length);
+    const at = ctx.pick(listener.held.length, 'pick.held-which');
     const key = listener.held[at];
     listener.held = listener.held.filter((_, i) => i !== at);
-    if (key && state.pending[key] && !state.pending[key]!.result) admitConnection(state, ctx, listener, key);
+    if (key && state.pending[key] && !state.pending[key]!.result) {
+      ctx.touch(['NET-CONNECT-QUEUE-FULL'], 'connect.held-admitted');
+      admitConnection(state, ctx, listener, key);
+    }
   }
 }
 
@@ -235,7 +260,10 @@ export function pumpSend(state: State, ctx: Ctx, conn: Conn, from: 0 | 1): void 
   const to = (1 - from) as 0 | 1;
   while (pending.sendLeft.length > 0 && end.sendKey === key) {
     const move = Math.min(spaceToward(state, conn, to), pending.sendLeft.length);
-    if (move <= 0) return;
+    if (move <= 0) {
+      ctx.touch(['STG-BACKPRESSURE'], 'send.dss.blocked');
+      return;
+    }
     const chunk = pending.sendLeft.slice(0, move);
     pending.sendLeft = pending.sendLeft.slice(move);
     sendOnConn(state, ctx, conn, from, 'data', chunk);
@@ -243,7 +271,7 @@ export function pumpSend(state: State, ctx: Ctx, conn: Conn, from: 0 | 1): void 
   if (end.sendKey !== key) return;
   if (pending.sendLeft.length === 0) {
     const total = hexToBytes((pending.op as { data: string }).data).length;
-    pending.result = decided({ value: { sent: total } }, ['STG-BACKPRESSURE', 'DATA-SEND-COMPLETE'], 'all bytes are buffered');
+    pending.result = decided({ value: { sent: total } }, ['STG-BACKPRESSURE', 'DATA-SEND-COMPLETE'], 'all bytes are buffered', 'send.dss→ok');
     end.sendKey = null;
   }
 }
@@ -254,7 +282,9 @@ export function closeSocket(state: State, ctx: Ctx, sock: Sock): void {
   delete state.socks[key];
   if (sock.family === 'dss') freeBlock(state, key);
   if (sock.state === 'listening') {
-    if (sock.queue.length > 0 || sock.held.length > 0) ctx.touch(['DATA-LISTENER-CLOSE-RESETS']);
+    if (sock.queue.length > 0 || sock.held.length > 0) {
+      ctx.touch(['DATA-LISTENER-CLOSE-RESETS'], sock.family === 'net' ? 'close.net.listener-resets-queue' : 'close.dss.listener-resets-queue');
+    }
     for (const connId of sock.queue) {
       const conn = state.conns[connId];
       if (!conn) continue;
@@ -265,7 +295,10 @@ export function closeSocket(state: State, ctx: Ctx, sock: Sock): void {
     for (const heldKey of sock.held) {
       const pending = state.pending[heldKey];
       const connector = pending ? sockOf(state, pending.proc, (pending.op as { fd: number }).fd) : undefined;
-      if (pending && connector && !pending.result) refuse(state, pending, connector, 'DATA-LISTENER-CLOSE-RESETS', 'the listener closed');
+      if (pending && connector && !pending.result) {
+        const rule = sock.family === 'net' ? 'connect.net.listener-closed→ECONNREFUSED' : 'connect.dss.listener-closed→ECONNREFUSED';
+        refuse(state, pending, connector, 'DATA-LISTENER-CLOSE-RESETS', 'the listener closed', rule);
+      }
     }
     return;
   }
@@ -280,7 +313,10 @@ export function closeSocket(state: State, ctx: Ctx, sock: Sock): void {
   if (!end.rst && !end.failed) {
     if (conn.family === 'net' && unread) sendOnConn(state, ctx, conn, sock.side, 'rst', 'NET-CLOSE-UNREAD-RESETS');
     else sendOnConn(state, ctx, conn, sock.side, 'fin');
-    ctx.touch([conn.family === 'dss' ? 'DSS-CLOSE-GRACEFUL' : unread ? 'NET-CLOSE-UNREAD-RESETS' : 'DATA-EOF-AFTER-DATA']);
+    const rule = conn.family === 'dss' ? (unread ? 'close.dss.unread-discarded' : 'close.dss.fin') : unread ? 'close.net.unread→reset' : 'close.net.fin';
+    ctx.touch([conn.family === 'dss' ? 'DSS-CLOSE-GRACEFUL' : unread ? 'NET-CLOSE-UNREAD-RESETS' : 'DATA-EOF-AFTER-DATA'], rule);
+  } else {
+    ctx.touch([end.failed ? 'FAULT-STG-FAIL-EIO' : 'FAULT-RESET'], 'close.after-reset');
   }
   // The unread bytes just discarded freed their room in the STG buffer (SPEC.md §2.3, §4.3): a
   // send blocked at the peer moves on, as a fresh send would. The end-of-stream went first, so
@@ -297,7 +333,7 @@ export function resetEnd(state: State, conn: Conn, side: 0 | 1, req: string): vo
   end.err = 'ECONNRESET';
   end.errReq = req;
   if (end.sendKey) {
-    breakSend(state, end, err('ECONNRESET', [req], 'the connection was reset'));
+    breakSend(state, end, err('ECONNRESET', [req], 'the connection was reset', 'send.dss.blocked-reset→ECONNRESET'));
     end.err = null;
   }
 }

@@ -8,17 +8,18 @@
 import type { Address, ErrorCode, Outcome } from '../../spec/messages.ts';
 import { type Family, fdRange } from '../../spec/config.ts';
 import { type Ctx, Violation } from '../context.ts';
+import type { RuleId } from '../rules.ts';
 import { deepEqual } from '../equal.ts';
 import { describeAddress, describeOutcome } from '../describe.ts';
 import { type Decided, type State, sockKey } from '../state.ts';
 import { freePorts, dynamicRange, addressIn, sameAddress } from './lookup.ts';
 
-export function decided(outcome: Outcome, reqs: readonly string[], why: string): Decided {
-  return { outcome, reqs, why };
+export function decided(outcome: Outcome, reqs: readonly string[], why: string, rule: RuleId): Decided {
+  return { outcome, reqs, why, rule };
 }
 
-export function err(error: ErrorCode, reqs: readonly string[], why: string): Decided {
-  return decided({ error }, reqs, why);
+export function err(error: ErrorCode, reqs: readonly string[], why: string, rule: RuleId): Decided {
+  return decided({ error }, reqs, why, rule);
 }
 
 function sameOutcome(a: Outcome, b: Outcome): boolean {
@@ -26,8 +27,8 @@ function sameOutcome(a: Outcome, b: Outcome): boolean {
 }
 
 /** The outcome is fixed: the observed one must be exactly it. */
-export function expectExactly(ctx: Ctx, key: string, outcome: Outcome, reqs: readonly string[], why: string): Outcome {
-  ctx.touch(reqs);
+export function expectExactly(ctx: Ctx, key: string, outcome: Outcome, reqs: readonly string[], why: string, rule: RuleId): Outcome {
+  ctx.touch(reqs, rule);
   const observed = ctx.observed(key);
   if (observed !== undefined && !sameOutcome(observed, outcome)) {
     throw new Violation(reqs, `${describeOutcome(outcome)} (${why})`, describeOutcome(observed), key);
@@ -36,8 +37,8 @@ export function expectExactly(ctx: Ctx, key: string, outcome: Outcome, reqs: rea
 }
 
 /** The outcome is one of several errors (POSIX and Linux differ). */
-export function expectOneOf(ctx: Ctx, key: string, outcomes: readonly Outcome[], reqs: readonly string[], why: string): Outcome {
-  ctx.touch(reqs);
+export function expectOneOf(ctx: Ctx, key: string, outcomes: readonly Outcome[], reqs: readonly string[], why: string, rule: RuleId): Outcome {
+  ctx.touch(reqs, rule);
   const observed = ctx.observed(key);
   if (observed === undefined) return outcomes[0]!;
   if (outcomes.some((o) => sameOutcome(o, observed))) return observed;
@@ -45,8 +46,8 @@ export function expectOneOf(ctx: Ctx, key: string, outcomes: readonly Outcome[],
 }
 
 /** The call succeeds; returns the observed value, if any, for the caller to check. */
-export function expectSuccess(ctx: Ctx, key: string, reqs: readonly string[], expected: string): Record<string, unknown> | undefined {
-  ctx.touch(reqs);
+export function expectSuccess(ctx: Ctx, key: string, reqs: readonly string[], expected: string, rule: RuleId): Record<string, unknown> | undefined {
+  ctx.touch(reqs, rule);
   const observed = ctx.observed(key);
   if (observed === undefined) return undefined;
   if ('error' in observed) throw new Violation(reqs, expected, observed.error, key);
@@ -64,7 +65,7 @@ export function chooseFd(state: State, ctx: Ctx, key: string, proc: string, fami
     }
   }
   if (value === undefined) return lowest;
-  ctx.touch(['DISPATCH-FD-RANGE', 'DISPATCH-FD-UNIQUE', 'DISPATCH-FD-LOWEST']);
+  ctx.touch(['DISPATCH-FD-RANGE', 'DISPATCH-FD-UNIQUE', 'DISPATCH-FD-LOWEST'], 'fd.adopted');
   const fd = value.fd;
   if (typeof fd !== 'number' || fd < lo || fd > hi) {
     throw new Violation(['DISPATCH-FD-RANGE'], `a ${family} descriptor in [${lo}, ${hi}]`, `fd ${String(fd)}`, key);
@@ -72,7 +73,10 @@ export function chooseFd(state: State, ctx: Ctx, key: string, proc: string, fami
   if (state.socks[sockKey(proc, fd)]) {
     throw new Violation(['DISPATCH-FD-UNIQUE'], `a descriptor not open in ${proc}`, `fd ${fd}, already open`, key);
   }
-  if (fd !== lowest) ctx.soft('DISPATCH-FD-LOWEST', `${proc} got fd ${fd} where ${lowest} was the lowest free`);
+  if (fd !== lowest) {
+    ctx.touch(['DISPATCH-FD-LOWEST'], 'fd.not-lowest');
+    ctx.soft('DISPATCH-FD-LOWEST', `${proc} got fd ${fd} where ${lowest} was the lowest free`);
+  }
   return fd;
 }
 
@@ -89,7 +93,7 @@ export function choosePort(
   const free = freePorts(state, scope, range);
   if (observedLocal === undefined) {
     // Not observable here (a connect still pending): every free port is possible.
-    return free[ctx.pick(free.length)]!;
+    return free[ctx.pick(free.length, 'pick.dynamic-port')]!;
   }
   const local = observedLocal as Address | null;
   const port = local?.port ?? -1;
@@ -101,6 +105,6 @@ export function choosePort(
   return port;
 }
 
-export function badFd(ctx: Ctx, key: string, proc: string, fd: number): Outcome {
-  return expectExactly(ctx, key, { error: 'EBADF' }, ['DISPATCH-EBADF'], `fd ${fd} is not open in ${proc}`);
+export function badFd(ctx: Ctx, key: string, proc: string, fd: number, rule: RuleId): Outcome {
+  return expectExactly(ctx, key, { error: 'EBADF' }, ['DISPATCH-EBADF'], `fd ${fd} is not open in ${proc}`, rule);
 }

@@ -5,10 +5,10 @@
  * answer, and pins the requirement named first and the words that explain it.
  */
 import { describe, expect, test } from 'vitest';
-import { type State } from '../../reference/index.ts';
-import { Sim, configWith, hex } from '../../reference/testing/sim.ts';
+import { type Emission, type State, initialState, settle, step } from '../../reference/index.ts';
+import { CONFIG, Sim, configWith, hex } from '../../reference/testing/sim.ts';
 import type { Outcome } from '../../spec/messages.ts';
-import { type EpochInput, type Observed, checkEpoch } from './checker.ts';
+import { type EpochInput, type Observed, type RoleMessage, checkEpoch } from './checker.ts';
 
 const NOTHING_SENT: EpochInput = { first: [], issues: [] };
 
@@ -47,5 +47,71 @@ describe('a send answered while the model has it blocked says what the STG buffe
     expect(failure.reqs[0]).toBe('STG-BACKPRESSURE');
     expect(failure.expected).toMatch(/the 4-byte buffer of stg1 toward the peer holds 0 bytes unread and 4 bytes on the way: 1 byte of the send waits for room/);
     expect(failure.expected).not.toMatch(/do not fit/);
+  });
+});
+
+describe('the failure named is the one at the earliest answer no order explains', () => {
+  test('two allocations from a table of one: the answer that arrived second is the one no order matches', () => {
+    const sim = new Sim(configWith({ cbt: { capacity: 1 } }));
+    const input: EpochInput = {
+      first: [],
+      issues: [
+        { type: 'call', id: 1, process: 'S', call: { op: 'socket', family: 'dss' } },
+        { type: 'call', id: 2, process: 'C', call: { op: 'socket', family: 'dss' } },
+      ],
+    };
+    // C's answer arrived first: the order that explains it fails at S's, which arrived after it.
+    const failure = failureOf([sim.state], input, observed([
+      [2, { value: { fd: 1024 } }],
+      [1, { value: { fd: 1024 } }],
+    ]));
+    expect(failure.reqs[0]).toBe('CBT-EXHAUSTED-ENOBUFS');
+    expect(failure.actual).toBe('S:socket(dss)->1024');
+  });
+
+  test('FAULT-HEAL-DELIVERS: a connect the partition held, left pending after the heal, names the heal before the connect', () => {
+    const sim = new Sim();
+    const lis = sim.fd('S', 'net');
+    sim.value('S', { op: 'bind', fd: lis, port: 7000 });
+    sim.value('S', { op: 'listen', fd: lis, backlog: 2 });
+    const c = sim.fd('C', 'net');
+    sim.fault({ kind: 'partition', hosts: ['cli', 'srv'] });
+    const connect = sim.start('C', { op: 'connect', fd: c, to: { host: 'srv', port: 7000 } });
+    expect(sim.result(connect)).toBeUndefined();
+    const heal: EpochInput = { first: [{ type: 'fault', fault: { kind: 'heal', hosts: ['cli', 'srv'] } }], issues: [] };
+    const failure = failureOf([sim.state], heal, observed([], [connect]));
+    expect(failure.reqs[0]).toBe('FAULT-HEAL-DELIVERS');
+    expect(failure.reqs).toContain('NET-CONNECT-QUEUES');
+  });
+});
+
+describe('EBADF for a descriptor the model has open is a dispatch fault, for a handshake role as for a call', () => {
+  test('DISPATCH-BY-VALUE: a role whose call on its open STP socket answered EBADF', () => {
+    // Both file-system roles run in the model; the client's first call on a storage-system
+    // descriptor it holds answers EBADF, and the role fails there, as a lost descriptor makes it.
+    let state = initialState(CONFIG);
+    const roles: { id: number; process: string; role: 'fs-client' | 'fs-server'; params: Record<string, unknown> }[] = [
+      { id: 1, process: 'C', role: 'fs-client', params: {} },
+      { id: 2, process: 'S', role: 'fs-server', params: { peer: 'cli', stg: 1 } },
+    ];
+    for (const r of roles) {
+      const started = step(state, { type: 'handshake', id: r.id, process: r.process, role: r.role, params: r.params as never, hold: [] });
+      if (started.kind !== 'ok') throw new Error('the model refused to start a role');
+      state = started.state;
+    }
+    const events = settle(state).emissions.filter((e): e is Extract<Emission, { type: 'event' }> => e.type === 'event');
+    const lost = events.findIndex((e) => e.id === 1 && 'fd' in e.op && e.op.fd >= CONFIG.fdBoundary && e.op.op !== 'close');
+    expect(lost, 'the client makes a call on an STP descriptor').toBeGreaterThanOrEqual(0);
+    const messages = new Map<number, RoleMessage[]>([[1, []], [2, []]]);
+    const arrival = new Map<string, number>();
+    events.slice(0, lost + 1).forEach((e, position) => {
+      const list = messages.get(e.id)!;
+      arrival.set(`h${e.id}#${list.length}`, position);
+      list.push({ type: 'event', label: e.label, call: e.op, outcome: position === lost ? { error: 'EBADF' } : e.outcome });
+    });
+    const input: EpochInput = { first: [], issues: roles.map((r) => ({ type: 'handshake', id: r.id, process: r.process, role: r.role, params: r.params as never, hold: [] })) };
+    const verdict = checkEpoch([initialState(CONFIG)], input, { results: new Map(), roles: new Map([...messages].map(([hs, list]) => [hs, { messages: list, consumed: 0 }])), pending: [], arrival });
+    expect(verdict.ok).toBe(false);
+    if (!verdict.ok) expect(verdict.failure.reqs[0], `${verdict.failure.reqs.join(', ')}: ${verdict.failure.expected} / ${verdict.failure.actual}`).toBe('DISPATCH-BY-VALUE');
   });
 });

@@ -6,9 +6,9 @@
  * failures rank against each other, so that the failure a person reads
  * first names the likeliest cause.
  */
-import { type Action, type Emission, type State, blockedReason, describeHandshakeOutcome, describeOp, describeOutcome, sockKey } from '../../reference/index.ts';
-import type { Outcome } from '../../spec/messages.ts';
-import type { RoleMessage } from './epoch-types.ts';
+import { type Action, type Emission, type State, FAULT_REQS, blockedReason, describeHandshakeOutcome, describeOp, describeOutcome, sockKey } from '../../reference/index.ts';
+import type { Op, Outcome } from '../../spec/messages.ts';
+import type { Observed, RoleMessage } from './epoch-types.ts';
 
 /** "C:socket(dss)->" for the call a violation is about, so that the report says who answered what. */
 export function whose(state: State, action: Action, key: string | null): string {
@@ -24,15 +24,42 @@ export function whose(state: State, action: Action, key: string | null): string 
 
 /**
  * EBADF for a descriptor the model has open means the call went to the wrong table — the
- * dispatch layer lost it — whatever the call was: that requirement comes first.
+ * dispatch layer lost it — whatever the call was: that requirement comes first. A handshake
+ * role's calls go through the same dispatch layer as the harness's, so the rule holds for them
+ * too: `roleCall` gives the call a role reported for its call key ("h5.2"), which the model may
+ * not have issued yet when the violation comes up.
  */
-export function misrouted(state: State, action: Action, violation: { reqs: readonly string[]; actual: string; key: string | null }): readonly string[] {
+export function misrouted(
+  state: State,
+  action: Action,
+  violation: { reqs: readonly string[]; actual: string; key: string | null },
+  roleCall?: (key: string) => Op | undefined,
+): readonly string[] {
   if (violation.actual !== 'EBADF') return violation.reqs;
-  // The call answered: the one just issued, or a pending one that completed.
-  const pending = violation.key === null ? undefined : state.pending[violation.key];
-  const call = action.type === 'call' ? { proc: action.process, op: action.call } : pending && { proc: pending.proc, op: pending.op };
-  if (!call || !('fd' in call.op) || !state.socks[sockKey(call.proc, call.op.fd)]) return violation.reqs;
-  return ['DISPATCH-BY-VALUE', ...violation.reqs.filter((r) => r !== 'DISPATCH-BY-VALUE')];
+  // The call answered: the one just issued, a pending one that completed, or a role's.
+  const key = violation.key;
+  const pending = key === null ? undefined : state.pending[key];
+  const role = key?.startsWith('h') ? state.roles[key.slice(1).split('.')[0]!] : undefined;
+  const roleOp = key !== null && role ? roleCall?.(key) : undefined;
+  const call = action.type === 'call' ? { proc: action.process, op: action.call } : pending ? { proc: pending.proc, op: pending.op } : role && roleOp ? { proc: role.proc, op: roleOp } : undefined;
+  return call && openFd(state, call.proc, call.op) ? dispatchFirst(violation.reqs) : violation.reqs;
+}
+
+/**
+ * A role's event that answered EBADF for a descriptor the model has open in that role's process:
+ * the dispatch layer lost it (as `misrouted` says of a call), whatever step the role was at.
+ */
+export function misroutedEvent(state: State, proc: string, message: RoleMessage | undefined, reqs: readonly string[]): readonly string[] {
+  if (message?.type !== 'event' || !('error' in message.outcome) || message.outcome.error !== 'EBADF') return reqs;
+  return openFd(state, proc, message.call) ? dispatchFirst(reqs) : reqs;
+}
+
+function openFd(state: State, proc: string, op: Op): boolean {
+  return 'fd' in op && state.socks[sockKey(proc, op.fd)] !== undefined;
+}
+
+function dispatchFirst(reqs: readonly string[]): string[] {
+  return ['DISPATCH-BY-VALUE', ...reqs.filter((r) => r !== 'DISPATCH-BY-VALUE')];
 }
 
 /** Requirements every call touches: never the reason a particular answer is due. */
@@ -46,13 +73,78 @@ export function lateReqs(emission: Emission, touched: readonly string[]): string
 }
 
 /**
- * Of two failures that explained as many answers, the higher rank is reported: an answer no
- * order explains (1), below an answer missing or unlike the model's (2), below an answer the
- * model names a violation (3).
+ * Of two failures about the same answer, the higher rank is reported: an answer no order explains
+ * (1), below an answer missing or unlike the model's (2), below an answer the model names a
+ * violation (3).
  */
 export const RANK_UNEXPLAINED = 1;
 export const RANK_MISMATCH = 2;
 export const RANK_VIOLATION = 3;
+
+/**
+ * Where a failed order stands among the others, read as a person reads the answers: in the order
+ * they arrived. `prefix` counts the answers, first arrived first, that the order explained before
+ * the first one it left unexplained; `at` is the arrival of the answer the failure is about
+ * (Infinity for an answer that never came, or a pending list); `progress` counts everything it
+ * explained and applied.
+ */
+export interface Standing {
+  /** A role's own step its table does not allow there: it fails whatever order the rest took, so it comes first. */
+  readonly decisive: boolean;
+  readonly prefix: number;
+  readonly at: number;
+  readonly rank: number;
+  readonly progress: number;
+}
+
+/**
+ * The failure reported is the one at the earliest answer no order can explain: the order that
+ * explained the longest run of answers in arrival order, failing at the answer nearest the end of
+ * that run; of failures about one answer, the higher rank; then the one that explained more.
+ * Counting answers explained in any order instead (as before) let an order that went on past a
+ * wrong answer by explaining later ones a stranger way blame those later answers' requirements.
+ */
+export function outranks(a: Standing, b: Standing | null): boolean {
+  if (!b) return true;
+  if (a.decisive !== b.decisive) return a.decisive;
+  if (a.prefix !== b.prefix) return a.prefix > b.prefix;
+  if (a.at !== b.at) return a.at < b.at;
+  if (a.rank !== b.rank) return a.rank > b.rank;
+  return a.progress > b.progress;
+}
+
+/** How many of the epoch's answers, taken in arrival order, an order explained before the first it did not. */
+export function explainedPrefix(observed: Observed, consumed: ReadonlySet<number>, cursors: ReadonlyMap<number, number>): number {
+  const answers: { at: number; explained: boolean }[] = [];
+  for (const id of observed.results.keys()) answers.push({ at: observed.arrival.get(`r${id}`) ?? Infinity, explained: consumed.has(id) });
+  for (const [hs, log] of observed.roles) {
+    const cursor = cursors.get(hs) ?? log.consumed;
+    for (let i = log.consumed; i < log.messages.length; i++) answers.push({ at: observed.arrival.get(`h${hs}#${i}`) ?? Infinity, explained: i < cursor });
+  }
+  answers.sort((a, b) => a.at - b.at);
+  const gap = answers.findIndex((a) => !a.explained);
+  return gap < 0 ? answers.length : gap;
+}
+
+/** The arrival of the answer for a call key ("17"), or of a role's next message for a role call key ("h5.2"); Infinity when none arrived. */
+export function arrivalOfKey(observed: Observed, key: string | null, cursors: ReadonlyMap<number, number>): number {
+  if (key === null) return Infinity;
+  if (!key.startsWith('h')) return observed.arrival.get(`r${key}`) ?? Infinity;
+  const hs = Number(key.slice(1).split('.')[0]);
+  return observed.arrival.get(`h${hs}#${cursors.get(hs) ?? observed.roles.get(hs)?.consumed ?? 0}`) ?? Infinity;
+}
+
+/**
+ * The requirement of a fault the harness applied this epoch when it was that fault that decided a
+ * call's answer (a heal delivering a held connect): an answer missing or unlike the model's there
+ * was produced by the fault's rule before the call's own, so the fault's requirement comes first.
+ */
+export function decidedByFault(before: State, action: Action, after: State, key: string): string | null {
+  if (action.type !== 'fault') return null;
+  const was = before.pending[key];
+  const now = after.pending[key];
+  return was && !was.result && now?.result ? FAULT_REQS[action.fault.kind] : null;
+}
 
 /** A role's next message as a failure's `actual` shows it, after the process name. */
 export function describeMessage(hs: number, message: RoleMessage | undefined): string {

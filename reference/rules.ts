@@ -268,7 +268,6 @@ const WHOLE: readonly { way: HsWay; reqs: readonly string[]; text: string }[] = 
   { way: 'call-failed', reqs: ['HS-PEER-GONE'], text: "fails because a step's call failed" },
   { way: 'eof', reqs: ['HS-PEER-GONE'], text: "fails at end-of-stream where a message was due" },
   { way: 'retry-exhausted', reqs: ['HS-CONNECT-RETRY'], text: 'fails after its connect was refused for stepTimeout ticks' },
-  { way: 'gave-up', reqs: ['HS-CONNECT-RETRY'], text: 'fails at once at a refused connect it was allowed, not required, to retry' },
   { way: 'timeout', reqs: ['HS-STEP-TIMEOUT'], text: 'fails with ETIMEDOUT: a step waited stepTimeout ticks' },
   { way: 'crashed', reqs: ['FAULT-CRASH-TEARDOWN', 'HS-FAULT-FAILS-AT-STEP'], text: 'ends with ECANCELED: its process crashed' },
 ];
@@ -309,8 +308,16 @@ function roleRules(program: RoleProgram): Rule[] {
     if (step.kind === 'call' && step.retry) {
       rules.push({ id: hsRule(role, step.label, 'refused'), reqs: ['HS-CONNECT-RETRY', ...step.reqs], text: `${role} step ${step.label}: the connect is refused and retried a tick later` });
     }
+    if (step.kind === 'call' && step.retry === 'may') {
+      rules.push({ id: hsRule(role, step.label, 'gave-up'), reqs: ['HS-CONNECT-RETRY', ...step.reqs], text: `${role} step ${step.label}: the connect is refused and the role fails at once, as it may there` });
+    }
   }
-  for (const whole of WHOLE) rules.push({ id: hsRule(role, null, whole.way), reqs: whole.reqs, text: `${role} ${whole.text}` });
+  // A role that never connects can neither be refused for good nor give up.
+  const connects = program.steps.some((step) => step.kind === 'call' && step.retry);
+  for (const whole of WHOLE) {
+    if (whole.way === 'retry-exhausted' && !connects) continue;
+    rules.push({ id: hsRule(role, null, whole.way), reqs: whole.reqs, text: `${role} ${whole.text}` });
+  }
   return rules;
 }
 

@@ -1,6 +1,6 @@
 /**
  * What every run of a check adds up to: which requirements were exercised and
- * how often, which failed (and where their counterexample is), which were
+ * how often, which of the model's rules fired and how often, which failed (and where their counterexample is), which were
  * skipped for a missing capability, and the counts the report prints.
  */
 import { REQUIREMENTS } from '../../spec/requirements.ts';
@@ -29,6 +29,8 @@ export function reqsOfCapability(capability: string): string[] {
 
 export class Accumulator {
   readonly exercised = new Map<string, number>();
+  /** Per rule of the model (reference/rules.ts), the epochs that took it, over every run. */
+  readonly fired = new Map<string, number>();
   readonly failures = new Map<string, { detail: string; counterexample: string | null }>();
   readonly findings = new Map<string, string>();
   readonly skipped = new Map<string, string>();
@@ -37,6 +39,8 @@ export class Accumulator {
   calls = 0;
   epochs = 0;
   handshakes = 0;
+  /** The largest frontier any run's checker kept (see RunStats.frontierMax). */
+  frontierMax = 0;
   readonly goals = new Map<string, number>();
 
   /** Adds a run's exercises and counters; `planned` is false for shrink attempts and replays, which are not runs of the check. */
@@ -46,7 +50,9 @@ export class Accumulator {
     this.calls += run.stats.calls;
     this.handshakes += run.stats.handshakes;
     this.epochs += run.stats.epochs;
+    this.frontierMax = Math.max(this.frontierMax, run.stats.frontierMax);
     for (const [req, n] of run.touched) this.exercised.set(req, (this.exercised.get(req) ?? 0) + n);
+    for (const [rule, n] of run.fired) this.fired.set(rule, (this.fired.get(rule) ?? 0) + n);
     for (const finding of run.soft) if (!this.findings.has(finding.req)) this.findings.set(finding.req, finding.message);
     for (const [capability, n] of run.skipped) {
       this.skippedCapabilities.set(capability, (this.skippedCapabilities.get(capability) ?? 0) + n);

@@ -3,6 +3,7 @@
  *
  * The trace (a line per call and note, kept per command in the order the
  * checker explained them), which requirements the run exercised and how often,
+ * which of the model's rules (reference/rules.ts) fired and how often,
  * SHOULD findings, capabilities the implementation skipped, counters, and the
  * first failure. Every other piece of a run writes here; `fail` also stops the
  * command that is running, by throwing `Stop`, which the runner catches.
@@ -31,6 +32,8 @@ export interface RunStats {
   epochs: number;
   inspections: number;
   handshakes: number;
+  /** The most model states any epoch of the run left possible (the checker's frontier): how close it came to its limit. */
+  frontierMax: number;
 }
 
 /** Thrown by `fail` to end the running command; the runner catches it, everything else lets it pass. */
@@ -42,9 +45,11 @@ export class RunRecord {
   /** The lines of the command running now. */
   private lines: (Emission | string)[] = [];
   readonly touched = new Map<string, number>();
+  /** Per rule of the model, the epochs in which some explaining order took it. */
+  readonly fired = new Map<string, number>();
   readonly soft: SoftFinding[] = [];
   readonly skipped = new Map<string, number>();
-  readonly stats: RunStats = { calls: 0, roleCalls: 0, epochs: 0, inspections: 0, handshakes: 0 };
+  readonly stats: RunStats = { calls: 0, roleCalls: 0, epochs: 0, inspections: 0, handshakes: 0, frontierMax: 0 };
   failure: RunFailure | null = null;
 
   /** The trace of the run, a line per call and note, in the order the checker explained them. */
@@ -72,6 +77,10 @@ export class RunRecord {
 
   touch(reqs: Iterable<string>): void {
     for (const req of reqs) this.touched.set(req, (this.touched.get(req) ?? 0) + 1);
+  }
+
+  fire(rules: Iterable<string>): void {
+    for (const rule of rules) this.fired.set(rule, (this.fired.get(rule) ?? 0) + 1);
   }
 
   skip(capability: string): void {

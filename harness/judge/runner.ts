@@ -50,6 +50,7 @@ export class Run {
   /** The trace, what the run exercised, skipped and found, its counters and its first failure. */
   private readonly record = new RunRecord();
   readonly touched = this.record.touched;
+  readonly fired = this.record.fired;
   readonly soft = this.record.soft;
   readonly skipped = this.record.skipped;
   readonly stats: RunStats = this.record.stats;

@@ -251,7 +251,7 @@ export const FS_SERVER: RoleProgram = {
     recvU32('92', 'ctl', 'clientFd', ['HS-FS-122-SEND-FD'], () => null),
     socket('94', 'net', 'err', FS_SRC),
     bindSource('96', 'err', FS_SRC),
-    connectNet('98', 'err', (_v, c) => ({ host: peerHost(c), port: c.config.wkp }), FS_SRC),
+    connectNet('98', 'err', (_v, c) => ({ host: peerHost(c), port: c.config.wkp }), FS_SRC, 'may'),
     send('100', 'err', (v) => u32(num(v, 'clientFd')), ['HS-FS-100-ECHO-FD']),
     socket('132', 'net', 'aux', FS_WKP1),
     bindSource('134', 'aux', FS_WKP1),
@@ -262,7 +262,7 @@ export const FS_SERVER: RoleProgram = {
     ),
     socket('142', 'dss', 'data', FS_STP),
     bindStg('144', 'data', FS_STP),
-    connectStg('146', 'data', 'stpPort', FS_STP),
+    connectStg('146', 'data', 'stpPort', FS_STP, 'may'),
     close('148', 'aux', FS_AUX),
   ],
   layout: (v) => ({ control: num(v, 'ctl'), status: num(v, 'err'), data: num(v, 'data') }),
@@ -359,14 +359,14 @@ export const DB_SERVER: RoleProgram = {
     send('226', 'w', (_v, c) => wks(c), ['HS-DB-226-ACK']),
     socket('228', 'net', 'd', DB_CONN),
     bindSource('230', 'd', DB_CONN),
-    connectNet('234', 'd', (v) => ({ host: String(v.peerHost), port: num(v, 'dport') }), DB_CONN),
+    connectNet('234', 'd', (v) => ({ host: String(v.peerHost), port: num(v, 'dport') }), DB_CONN, 'may'),
     send('236', 'd', (_v, c) => stgInfo(c), ['HS-DB-236-STG-INFO']),
     recvU32('238', 'd', 'sport', ['HS-DB-238-CHECK-PORT'], (port, _v, c) =>
       inRange(port, offeredStg(c).ports) ? null : `port ${port} is outside stg${offeredStg(c).id}'s ${offeredStg(c).ports.join('..')}`,
     ),
     socket('240', 'dss', 's', ['HS-DB-244-STP-CONNECT']),
     bindStg('242', 's', ['HS-DB-244-STP-CONNECT']),
-    connectStg('244', 's', 'sport', ['HS-DB-244-STP-CONNECT']),
+    connectStg('244', 's', 'sport', ['HS-DB-244-STP-CONNECT'], 'may'),
     close('246', 'd', DB_CLOSE),
     close('246A', 'w', DB_CLOSE),
   ],
@@ -451,6 +451,11 @@ export interface Choice {
 function strandRanges(program: RoleProgram): [number, number][] {
   const starts = [0, ...(program.strands ?? []).map((label) => program.steps.findIndex((s) => s.label === label))];
   return starts.map((start, i) => [start, starts[i + 1] ?? program.steps.length]);
+}
+
+/** The strand a step index belongs to. */
+export function strandOf(program: RoleProgram, index: number): number {
+  return strandRanges(program).findIndex(([a, b]) => index >= a && index < b);
 }
 
 function headsOf(program: RoleProgram, progress: Progress): number[] {

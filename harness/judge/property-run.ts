@@ -8,7 +8,8 @@
  * - a run failed under a requirement not expected to fail: failed (shrunk, saved);
  * - the implementation broke the wire protocol: broken (the run so far is saved);
  * - the harness itself threw (the checker gave up, a bug of ours): harness-error, never a pass
- *   and never shrunk as if it were the implementation's failure;
+ *   and never shrunk as if it were the implementation's failure; the command that re-runs the
+ *   run it happened in comes with it;
  * - the --budget cap ran out: cut, and the check cannot conform.
  * A failure under an expected requirement is recorded, saved, and the property goes on, as
  * vitest's `test.fails` would have it: the rest of the property is still checked.
@@ -27,6 +28,7 @@ import { type Answer, InvalidCommand, Run } from './runner.ts';
 import { type Counterexample, COUNTEREXAMPLE_FORMAT, VERSION, claimFile, saveCounterexample } from './counterexample.ts';
 import { replaySteps } from './replay.ts';
 import type { Accumulator } from './accumulator.ts';
+import type { CheckerLimits } from './checker.ts';
 import type { PropertyFailure, PropertyTally } from './summary.ts';
 
 
@@ -54,6 +56,8 @@ export interface PropertyRunOptions {
   readonly deadline: number | null;
   readonly path: string | undefined;
   readonly thorough: boolean;
+  /** The checker's limits (default: DEFAULT_LIMITS); tests make them small to reach a give-up. */
+  readonly limits?: CheckerLimits;
   readonly impl: { text: string; shell: boolean };
   readonly outDir: string;
   /** How files are named in printed commands (relative to the working directory). */
@@ -73,6 +77,8 @@ export interface PropertyOutcome {
   readonly shrinks: number;
   readonly broken: { error: ProtocolError; file: string | null } | null;
   readonly harnessError: Error | null;
+  /** With a harness error met in a planned run: the command that re-runs that one run. */
+  readonly reproduce: string | null;
 }
 
 type Last = { run: Run; world: WorldConfig; plan: PlanStep[] };
@@ -80,6 +86,7 @@ type Last = { run: Run; world: WorldConfig; plan: PlanStep[] };
 export async function runProperty(session: Session, property: Property, o: PropertyRunOptions): Promise<PropertyOutcome> {
   let broken: ProtocolError | null = null;
   let harnessError: Error | null = null;
+  let reproduce: string | null = null;
   let last: Last | null = null;
   let ran = 0;
   let shrinking = false;
@@ -127,7 +134,7 @@ export async function runProperty(session: Session, property: Property, o: Prope
       cut = !shrinking;
       return true;
     }
-    const run = new Run(session, world, { thorough: o.thorough });
+    const run = new Run(session, world, { thorough: o.thorough, limits: o.limits });
     try {
       await run.reset();
       const ok = await executePlan(run, plan);
@@ -163,6 +170,8 @@ export async function runProperty(session: Session, property: Property, o: Prope
         return true;
       }
       harnessError = error instanceof Error ? error : new Error(String(error));
+      // The planned run it happened in is fast-check's path `ran` (a shrink attempt has no path of its own).
+      if (!shrinking) reproduce = `npx dualsock check --impl ${shellQuote(o.impl.text)}${o.impl.shell ? ' --shell' : ''} --seed ${o.baseSeed} --path ${property.id}:${o.path ?? ran}`;
       return true;
     }
   });
@@ -175,10 +184,10 @@ export async function runProperty(session: Session, property: Property, o: Prope
   const result = await fc.check(body, params);
   const planned = o.path ? 1 : o.runs;
   const tally = (ended: PropertyTally['ended'], why: string | null): PropertyTally => ({ id: property.id, planned, ran, ended, why, elapsedMs: Date.now() - started });
-  const outcome = (t: PropertyTally, extra: Partial<PropertyOutcome> = {}): PropertyOutcome => ({ tally: t, failures, shrinks: 0, broken: null, harnessError: null, ...extra });
+  const outcome = (t: PropertyTally, extra: Partial<PropertyOutcome> = {}): PropertyOutcome => ({ tally: t, failures, shrinks: 0, broken: null, harnessError: null, reproduce: null, ...extra });
 
   if (broken) return outcome(tally('broken', 'the implementation broke the wire protocol'), { broken: { error: broken, file } });
-  if (harnessError) return outcome(tally('harness-error', (harnessError as Error).message), { harnessError });
+  if (harnessError) return outcome(tally('harness-error', (harnessError as Error).message), { harnessError, reproduce });
   // An error fast-check caught outside our body (a generator of ours) is the harness's too.
   if (result.failed && !last) {
     const error = result.errorInstance instanceof Error ? result.errorInstance : new Error(String(result.errorInstance));

@@ -9,6 +9,9 @@ import type { Property } from './property.ts';
 
 const COMMON = ['HS-STEP-ORDER', 'HS-PAYLOAD-ENCODING', 'HS-RECV-EXACT', 'HS-CONNECT-RETRY', 'HS-STEP-TIMEOUT', 'HS-PEER-GONE', 'HS-FAIL-RELEASES', 'HS-ESTABLISHED-LAYOUT', 'HS-HOLD-RESUME', 'HS-FAULT-TOLERATED', 'HS-FAULT-FAILS-AT-STEP'];
 
+/** Handshake runs spend their few steps on scenarios. */
+const NO_MACROS = { raceBind: 0, staleConnect: 0, reuseUnread: 0, queueFill: 0, stgDown: 0, crossStg: 0 } as const;
+
 const world = worldArb({ hosts: { min: 2, max: 3 }, processes: { min: 1, max: 3 }, capacity: { min: 2, max: 16 } });
 
 export const handshakeProperties: readonly Property[] = [
@@ -19,11 +22,11 @@ export const handshakeProperties: readonly Property[] = [
     reqs: [
       ...COMMON, 'HS-FS-84-EPHEMERAL-SOURCE', 'HS-FS-116-CLIENT-LISTENS-WKP', 'HS-FS-90-SEND-STRING', 'HS-FS-120-CHECK-STRING', 'HS-FS-122-SEND-FD',
       'HS-FS-100-ECHO-FD', 'HS-FS-126-CHECK-FD', 'HS-FS-136-CONNECT-WKP1', 'HS-FS-138-STG-INFO', 'HS-FS-160-CHECK-STG', 'HS-FS-164-DYNAMIC-STP-PORT',
-      'HS-FS-140-CHECK-PORT', 'HS-FS-146-STP-CONNECT', 'HS-FS-CLOSE-AUXILIARY', 'HS-FS-LAYOUT',
+      'HS-FS-140-CHECK-PORT', 'HS-FS-146-STP-CONNECT', 'HS-FS-CLOSE-AUXILIARY', 'HS-FS-PARALLEL', 'HS-FS-LAYOUT',
     ],
     world,
     plan: planArb({
-      steps: { call: 2, batch: 0, pair: 0, raceAlloc: 0, raceConnect: 0, tick: 0, fault: 0, handshake: 10 },
+      steps: { call: 2, batch: 0, pair: 0, raceAlloc: 0, raceConnect: 0, tick: 0, fault: 0, handshake: 10, ...NO_MACROS },
       handshakes: { flows: ['fs'], plain: 1, deviations: 2, faults: 5 },
       minLength: 1,
       maxLength: 6,
@@ -42,7 +45,7 @@ export const handshakeProperties: readonly Property[] = [
     ],
     world,
     plan: planArb({
-      steps: { call: 2, batch: 0, pair: 0, raceAlloc: 0, raceConnect: 0, tick: 0, fault: 0, handshake: 10 },
+      steps: { call: 2, batch: 0, pair: 0, raceAlloc: 0, raceConnect: 0, tick: 0, fault: 0, handshake: 10, ...NO_MACROS },
       handshakes: { flows: ['db'], plain: 1, deviations: 2, faults: 5 },
       minLength: 1,
       maxLength: 6,

@@ -17,8 +17,9 @@ export const netProperties: readonly Property[] = [
     ],
     world: worldArb({ processes: { min: 2, max: 4 } }),
     plan: planArb({
-      steps: { call: 12, batch: 3, pair: 3, raceAlloc: 0, raceConnect: 2, tick: 1, fault: 0, handshake: 0 },
-      calls: { dss: 0, stale: 1 },
+      // Ports raced for on one host; listeners at and past their backlog; descriptors reused with bytes unread; calls aimed at wrong targets.
+      steps: { call: 12, batch: 3, pair: 3, raceAlloc: 0, raceConnect: 2, tick: 1, fault: 0, handshake: 0, raceBind: 2, staleConnect: 1, reuseUnread: 2, queueFill: 3, stgDown: 0, crossStg: 0 },
+      calls: { dss: 0, stale: 1, wrong: 3 },
       maxLength: 24,
     }),
     weight: 3,

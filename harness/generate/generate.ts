@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import type { WorldConfig } from '../../spec/config.ts';
-import type { CallPlan, FaultPlan, HandshakePlan, PlanStep, PortPick, ScenarioFault, Deviation } from './plan.ts';
+import type { CallPlan, FaultPlan, HandshakePlan, MacroPlan, PlanStep, PortPick, ScenarioFault, Deviation, WrongCall } from './plan.ts';
 
 const HOSTS = [
   { name: 'srv', prefix: 'S' },
@@ -78,6 +78,8 @@ export interface CallWeights {
   readonly getsockname?: number;
   readonly close?: number;
   readonly stale?: number;
+  /** A call aimed at one of its error branches (plan.ts `WrongCall`). */
+  readonly wrong?: number;
   /** Share of storage-system sockets among new ones, 0..1. */
   readonly dss?: number;
 }
@@ -106,9 +108,21 @@ export function callPlanArb(w: CallWeights = {}): fc.Arbitrary<CallPlan> {
       weight: w.stale ?? 1,
       arbitrary: fc.record({ c: fc.constant('stale' as const), p: sel, op: fc.constantFrom('send' as const, 'recv' as const, 'close' as const, 'accept' as const), dss: fc.boolean() }),
     },
+    { weight: w.wrong ?? 2, arbitrary: wrongCallArb },
   ];
   return fc.oneof(...arms.filter((a) => a.weight > 0));
 }
+
+const WRONG_OPS: readonly WrongCall['op'][] = ['connect', 'bind', 'listen', 'accept', 'send', 'recv', 'getsockname', 'close'];
+
+/** Connect and bind have the most error branches (SPEC.md §3.3, §4.2), so they are aimed at most often. */
+const wrongCallArb: fc.Arbitrary<CallPlan> = fc.record({
+  c: fc.constant('wrong' as const),
+  op: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...WRONG_OPS.slice(0, 2)) }, { weight: 2, arbitrary: fc.constantFrom(...WRONG_OPS.slice(2)) }),
+  k: fc.nat({ max: 7 }),
+  s: sel,
+  n: sel,
+});
 
 export function faultPlanArb(kinds: readonly FaultPlan['f'][] = ['crash', 'partition', 'heal', 'reset', 'stg-fail', 'stg-repair', 'cbt-reserve', 'cbt-release', 'delay', 'undelay']): fc.Arbitrary<FaultPlan> {
   const channel = fc.constantFrom('net' as const, 'dss' as const);
@@ -121,7 +135,8 @@ export function faultPlanArb(kinds: readonly FaultPlan['f'][] = ['crash', 'parti
     'stg-repair': fc.constant({ f: 'stg-repair' as const }),
     'cbt-reserve': fc.record({ f: fc.constant('cbt-reserve' as const), n: sel }),
     'cbt-release': fc.constant({ f: 'cbt-release' as const }),
-    delay: fc.record({ f: fc.constant('delay' as const), channel, ticks: fc.nat({ max: 2 }) }),
+    // Up to connectTimeout + 2 ticks once resolved: a delayed request can outlast its connect.
+    delay: fc.record({ f: fc.constant('delay' as const), channel, ticks: fc.nat({ max: 7 }) }),
     undelay: fc.record({ f: fc.constant('undelay' as const), channel }),
   };
   return fc.oneof(...kinds.map((k) => all[k]));
@@ -151,6 +166,8 @@ export function handshakePlanArb(shape: HandshakeShape = {}): fc.Arbitrary<Hands
     faultAt: fc.noBias(sel),
     faultTicks: fc.nat({ max: 8 }),
     together: fc.boolean(),
+    // Half the time the held role stays held across ticks before it is resumed.
+    holdTicks: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 7 })),
   };
   const plain = fc.record({ ...base, impl: fc.constantFrom('both' as const, 'server' as const, 'client' as const), deviation: fc.constant(null), fault: fc.constant(null) });
   const deviant = fc.record({ ...base, impl: fc.constantFrom('server' as const, 'client' as const), deviation: fc.constantFrom(...DEVIATIONS), fault: fc.constant(null) });
@@ -173,6 +190,18 @@ export interface StepWeights {
   readonly tick?: number;
   readonly fault?: number;
   readonly handshake?: number;
+  /** Several binds in one batch, racing for one STG's (or one host's) ports. */
+  readonly raceBind?: number;
+  /** A connect delayed past its timeout while its descriptor, control block or port is reused. */
+  readonly staleConnect?: number;
+  /** A descriptor reused after its socket closed with bytes unread. */
+  readonly reuseUnread?: number;
+  /** A listener at exactly its backlog, or past it, then closed, drained or timed out. */
+  readonly queueFill?: number;
+  /** An STG failed under calls that must answer EIO, then repaired. */
+  readonly stgDown?: number;
+  /** A socket bound in one STG connecting through another. */
+  readonly crossStg?: number;
 }
 
 export interface PlanShape {
@@ -182,6 +211,8 @@ export interface PlanShape {
   readonly handshakes?: HandshakeShape;
   readonly minLength?: number;
   readonly maxLength?: number;
+  /** Step and call kinds a swarm profile never leaves out (what the property cannot do without). */
+  readonly keep?: readonly string[];
 }
 
 export function planStepArb(shape: PlanShape = {}): fc.Arbitrary<PlanStep> {
@@ -208,11 +239,107 @@ export function planStepArb(shape: PlanShape = {}): fc.Arbitrary<PlanStep> {
     { weight: w.tick ?? 2, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 1, max: 3 }) }) },
     { weight: w.fault ?? 2, arbitrary: faultPlanArb(shape.faults).map((fault) => ({ t: 'fault' as const, fault })) },
     { weight: w.handshake ?? 1, arbitrary: handshakePlanArb(shape.handshakes).map((plan) => ({ t: 'hs' as const, plan })) },
+    ...MACRO_ARMS.map(({ key, arbitrary }) => ({ weight: w[key] ?? 1, arbitrary: arbitrary.map((macro) => ({ t: 'macro' as const, macro })) })),
   ];
   return fc.oneof(...arms.filter((a) => a.weight > 0));
 }
 
+const famArb = fc.constantFrom('dss' as const, 'net' as const);
+
+const MACRO_ARMS: readonly { key: 'raceBind' | 'staleConnect' | 'reuseUnread' | 'queueFill' | 'stgDown' | 'crossStg'; arbitrary: fc.Arbitrary<MacroPlan> }[] = [
+  { key: 'stgDown', arbitrary: fc.record({ m: fc.constant('stg-down' as const), g: sel, a: sel }) },
+  { key: 'crossStg', arbitrary: fc.record({ m: fc.constant('cross-stg' as const), g: sel, a: sel, b: sel }) },
+  {
+    key: 'raceBind',
+    arbitrary: fc.record({ m: fc.constant('race-bind' as const), family: famArb, n: fc.integer({ min: 2, max: 4 }), g: sel, explicit: fc.boolean() }),
+  },
+  {
+    key: 'staleConnect',
+    arbitrary: fc.record({
+      m: fc.constant('stale-connect' as const),
+      family: famArb,
+      reuse: fc.constantFrom('socket' as const, 'same' as const, 'port' as const),
+      extra: fc.nat({ max: 1 }),
+      undelay: fc.boolean(),
+      a: sel,
+      b: sel,
+    }),
+  },
+  {
+    key: 'reuseUnread',
+    arbitrary: fc.record({ m: fc.constant('reuse-unread' as const), family: famArb, a: sel, b: sel, len: fc.nat({ max: 5 }), byte: fc.nat({ max: 25 }) }),
+  },
+  {
+    key: 'queueFill',
+    arbitrary: fc.record({
+      m: fc.constant('queue-fill' as const),
+      family: famArb,
+      backlog: fc.nat({ max: 1 }),
+      over: fc.nat({ max: 2 }),
+      end: fc.constantFrom('close' as const, 'accept' as const, 'tick' as const),
+      a: sel,
+    }),
+  },
+];
+
+// ── swarm testing ────────────────────────────────────────────────────────
+
+const STEP_KINDS = ['call', 'batch', 'pair', 'raceAlloc', 'raceConnect', 'connFault', 'tick', 'fault', 'handshake', 'raceBind', 'staleConnect', 'reuseUnread', 'queueFill', 'stgDown', 'crossStg'] as const;
+const CALL_KINDS = ['socket', 'bind', 'listen', 'accept', 'connect', 'send', 'recv', 'getsockname', 'close', 'stale', 'wrong'] as const;
+/** The weights a kind gets when its shape does not name it (planStepArb's and callPlanArb's defaults). */
+const STEP_DEFAULTS: Record<(typeof STEP_KINDS)[number], number> = {
+  call: 10, batch: 3, pair: 3, raceAlloc: 1, raceConnect: 1, connFault: 0, tick: 2, fault: 2, handshake: 1, raceBind: 1, staleConnect: 1, reuseUnread: 1, queueFill: 1, stgDown: 1, crossStg: 1,
+};
+const CALL_DEFAULTS: Record<(typeof CALL_KINDS)[number], number> = {
+  socket: 4, bind: 3, listen: 3, accept: 3, connect: 3, send: 4, recv: 4, getsockname: 1, close: 2, stale: 1, wrong: 2,
+};
+const ALL_FAULTS: readonly FaultPlan['f'][] = ['crash', 'partition', 'heal', 'reset', 'stg-fail', 'stg-repair', 'cbt-reserve', 'cbt-release', 'delay', 'undelay'];
+
+/** Per kind: as the shape says (1), left out (0), or favoured (4). Shrinks toward "as the shape says". */
+const factorArb = fc.constantFrom(1, 0, 4);
+
+/**
+ * Multiplies each weight by its factor; the kind the shape weighs most keeps at least its own
+ * weight, so a run never loses what its property is about, and a profile that would leave
+ * nothing to draw keeps the shape's weights.
+ */
+function scaled<K extends string>(base: Record<K, number>, factors: Record<K, number>, keep: readonly string[]): Record<K, number> {
+  const keys = Object.keys(base) as K[];
+  const top = keys.reduce((best, k) => (base[k] > base[best] ? k : best), keys[0]!);
+  const out = {} as Record<K, number>;
+  for (const k of keys) out[k] = base[k] * (k === top || keep.includes(k) ? Math.max(1, factors[k]) : factors[k]);
+  return keys.some((k) => out[k] > 0) ? out : base;
+}
+
+/**
+ * Swarm testing (Groce et al., "Swarm testing", ISSTA 2012): each run draws, from the seed, a
+ * profile that leaves some kinds of step, call and fault out and favours others, so that some
+ * runs go deep in one kind (many binds, many closes, many faults) instead of every run being the
+ * same even mix. One run in three keeps the property's own mix. The profile shrinks toward it.
+ */
+export function swarmShapeArb(shape: PlanShape): fc.Arbitrary<PlanShape> {
+  const factors = <K extends string>(keys: readonly K[]): fc.Arbitrary<Record<K, number>> =>
+    fc.record(Object.fromEntries(keys.map((k) => [k, factorArb])) as Record<K, fc.Arbitrary<number>>) as unknown as fc.Arbitrary<Record<K, number>>;
+  const faultKinds = shape.faults ?? ALL_FAULTS;
+  const profile = fc.record({ steps: factors(STEP_KINDS), calls: factors(CALL_KINDS), faults: fc.array(fc.boolean(), { minLength: faultKinds.length, maxLength: faultKinds.length }) });
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constant(shape) },
+    {
+      weight: 2,
+      arbitrary: profile.map((p) => {
+        const steps = scaled({ ...STEP_DEFAULTS, ...shape.steps } as Record<(typeof STEP_KINDS)[number], number>, p.steps, shape.keep ?? []);
+        const { dss, ...callWeights } = shape.calls ?? {};
+        const calls = scaled({ ...CALL_DEFAULTS, ...callWeights } as Record<(typeof CALL_KINDS)[number], number>, p.calls, shape.keep ?? []);
+        // A fault left in without its undoing (a partition never healed) is a run deep in that fault.
+        const kept = faultKinds.filter((_, i) => !p.faults[i]);
+        const faults = kept.length > 0 ? kept : faultKinds;
+        return { ...shape, steps, calls: { ...calls, ...(dss !== undefined ? { dss } : {}) }, faults };
+      }),
+    },
+  );
+}
+
 export function planArb(shape: PlanShape = {}): fc.Arbitrary<PlanStep[]> {
   // fast-check's default size would keep plans to a handful of steps; ask for the full range.
-  return fc.array(planStepArb(shape), { minLength: shape.minLength ?? 1, maxLength: shape.maxLength ?? 24, size: 'max' });
+  return swarmShapeArb(shape).chain((swarm) => fc.array(planStepArb(swarm), { minLength: shape.minLength ?? 1, maxLength: shape.maxLength ?? 24, size: 'max' }));
 }

@@ -25,7 +25,24 @@ export type CallPlan =
   | { readonly c: 'recv'; readonly s: number; readonly max: number }
   | { readonly c: 'getsockname'; readonly s: number }
   | { readonly c: 'close'; readonly s: number }
-  | { readonly c: 'stale'; readonly p: number; readonly op: 'send' | 'recv' | 'close' | 'accept'; readonly dss: boolean };
+  | { readonly c: 'stale'; readonly p: number; readonly op: 'send' | 'recv' | 'close' | 'accept'; readonly dss: boolean }
+  | WrongCall;
+
+/**
+ * A call aimed on purpose at a target the model expects it to refuse: a socket of the other
+ * family, another STG, an unknown host or STG, a socket in the wrong state, a descriptor that is
+ * closed, never opened, open only in another process or in no range at all. `k` picks which of
+ * the call's error branches (SPEC.md §3.3, §4.2, §5.3) is aimed at; `s` and `n` pick the socket
+ * and the address. A branch that finds nothing to aim at falls back to a bad descriptor, so every
+ * such call still tries some error path.
+ */
+export interface WrongCall {
+  readonly c: 'wrong';
+  readonly op: 'bind' | 'listen' | 'accept' | 'connect' | 'send' | 'recv' | 'getsockname' | 'close';
+  readonly k: number;
+  readonly s: number;
+  readonly n: number;
+}
 
 export type FaultPlan =
   | { readonly f: 'crash'; readonly p: number }
@@ -67,7 +84,36 @@ export interface HandshakePlan {
   readonly faultTicks: number;
   /** Start both roles at once instead of the listening side first. */
   readonly together: boolean;
+  /** Ticks the held role stays held after its fault, before it is resumed (time held does not count toward its step timeout). */
+  readonly holdTicks: number;
 }
+
+/**
+ * Macro steps aimed at situations a run of single calls reaches only by luck (macros.ts expands
+ * them, each command resolved after the previous one ran):
+ * - `race-bind`: n processes (several hosts for STP, one host for the network) bind in one
+ *   batch — all to port 0, or all to one explicit port — so a threaded implementation really
+ *   races for the port;
+ * - `stale-connect`: a connect delayed past its timeout, then its socket, descriptor, control
+ *   block or port reused for a new connect (a new socket on the same descriptor, the same
+ *   socket again, or the old port bound explicitly) before the old request arrives;
+ * - `reuse-unread`: a connected socket closed with bytes unread, its descriptor reused by a new
+ *   socket that connects again and reads;
+ * - `queue-fill`: a fresh listener given exactly its backlog of connects, or one or two more
+ *   (held), then closed, drained by accepts, or left until the held connects time out;
+ * - `stg-down`: an STG failed, then the calls that must answer EIO in it (bind, listen, connect
+ *   into it, and a connection through it), then repaired;
+ * - `cross-stg`: a socket bound in one STG connecting to a listener of another (EINVAL), then
+ *   within its own STG, and an unbound socket connecting to that other listener (an implicit
+ *   bind there).
+ */
+export type MacroPlan =
+  | { readonly m: 'race-bind'; readonly family: 'net' | 'dss'; readonly n: number; readonly g: number; readonly explicit: boolean }
+  | { readonly m: 'stale-connect'; readonly family: 'net' | 'dss'; readonly reuse: 'socket' | 'same' | 'port'; readonly extra: number; readonly undelay: boolean; readonly a: number; readonly b: number }
+  | { readonly m: 'reuse-unread'; readonly family: 'net' | 'dss'; readonly a: number; readonly b: number; readonly len: number; readonly byte: number }
+  | { readonly m: 'queue-fill'; readonly family: 'net' | 'dss'; readonly backlog: number; readonly over: number; readonly end: 'close' | 'accept' | 'tick'; readonly a: number }
+  | { readonly m: 'stg-down'; readonly g: number; readonly a: number }
+  | { readonly m: 'cross-stg'; readonly g: number; readonly a: number; readonly b: number };
 
 export type PlanStep =
   | { readonly t: 'call'; readonly call: CallPlan }
@@ -78,7 +124,8 @@ export type PlanStep =
   | { readonly t: 'conn-fault'; readonly s: number; readonly kind: 'crash' | 'stg-fail' | 'reset' | 'partition'; readonly then: 'recv' | 'send' }
   | { readonly t: 'tick'; readonly n: number }
   | { readonly t: 'fault'; readonly fault: FaultPlan }
-  | { readonly t: 'hs'; readonly plan: HandshakePlan };
+  | { readonly t: 'hs'; readonly plan: HandshakePlan }
+  | { readonly t: 'macro'; readonly macro: MacroPlan };
 
 // ── concrete commands: what a run executes and a counterexample holds ─────
 
@@ -101,7 +148,8 @@ export interface Scenario {
   readonly client: { readonly process: string; readonly by: 'impl' | 'harness' };
   readonly stg: number;
   readonly deviation: { readonly kind: Deviation; readonly label: string } | null;
-  readonly fault: { readonly kind: ScenarioFault; readonly side: 'server' | 'client'; readonly label: string; readonly ticks: number } | null;
+  /** `hold`: ticks the held role stays held after the fault is injected (absent in older counterexamples: 0). */
+  readonly fault: { readonly kind: ScenarioFault; readonly side: 'server' | 'client'; readonly label: string; readonly ticks: number; readonly hold?: number } | null;
   readonly together: boolean;
 }
 
@@ -185,7 +233,9 @@ export function resolveCall(state: State, plan: CallPlan, procs: readonly string
       if (!sock) return null;
       const listeners = Object.values(state.socks).filter((s) => s.state === 'listening' && s.family === sock.family && s.local);
       const compatible = listeners.filter((l) => sock.family === 'net' || !sock.local || (sock.local.stg === (l.local as { stg: number }).stg));
-      const target = plan.nobody ? undefined : pick(compatible, plan.to);
+      // Mostly a listener the socket can reach; one selector in eight any listener of its family,
+      // a bound STP socket's listener in another STG included (EINVAL, DSS-CONNECT).
+      const target = plan.nobody ? undefined : pickPreferring(compatible, listeners, plan.to);
       if (target?.local) return { process: sock.proc, call: { op: 'connect', fd: sock.fd, to: target.local } };
       // Nobody listens there: ECONNREFUSED.
       if (sock.family === 'net') {
@@ -217,6 +267,8 @@ export function resolveCall(state: State, plan: CallPlan, procs: readonly string
       const sock = pick(all, plan.s);
       return sock ? { process: sock.proc, call: { op: 'close', fd: sock.fd } } : null;
     }
+    case 'wrong':
+      return resolveWrong(state, plan, procs, all);
     case 'stale': {
       const process = pick(procs, plan.p);
       if (!process) return null;
@@ -235,6 +287,217 @@ export function resolveCall(state: State, plan: CallPlan, procs: readonly string
       return { process, call };
     }
   }
+}
+
+/**
+ * A call aimed at one of its error branches. Each branch builds the call from what the world has
+ * (a socket of the right kind, an address of the other family, another STG, a failed one); where
+ * the world has nothing to aim that branch at, the call names a bad descriptor instead.
+ */
+function resolveWrong(state: State, plan: WrongCall, procs: readonly string[], all: readonly SockInfo[]): CallCommand | null {
+  const config = state.config;
+  const k = Math.abs(plan.k);
+  const n = Math.abs(plan.n);
+  const ofKind = (keep: (s: SockInfo) => boolean): SockInfo | undefined => pick(all.filter(keep), plan.s);
+  const badFd = (): CallCommand | null => {
+    const process = pick(procs, plan.s);
+    if (!process) return null;
+    const fd = strangeFd(state, process, n);
+    const op: Op = opOn(plan.op, fd, state, n);
+    return { process, call: op };
+  };
+  const on = (sock: SockInfo | undefined, op: (fd: number) => Op): CallCommand | null => (sock ? { process: sock.proc, call: op(sock.fd) } : badFd());
+  const otherStg = (stg: number | undefined): number | undefined => pick(config.stgs.filter((g) => g.id !== stg), n)?.id;
+  const unknownStg = Math.max(...config.stgs.map((g) => g.id)) + 1 + (n % 3);
+  const failed = state.failedStgs;
+  switch (plan.op) {
+    case 'bind':
+      switch (k % 8) {
+        case 0: {
+          // The other family's arguments: an STG for a network socket, none for an STP one (EINVAL).
+          const sock = ofKind((s) => s.local === null) ?? pick(all, plan.s);
+          if (!sock) return badFd();
+          const stg = pick(config.stgs, n)!.id;
+          return { process: sock.proc, call: sock.family === 'net' ? { op: 'bind', fd: sock.fd, stg, port: 0 } : { op: 'bind', fd: sock.fd, port: 0 } };
+        }
+        case 1: {
+          // A socket that already has an address (bound, listening, connected, accepted): EINVAL.
+          const sock = ofKind((s) => s.local !== null);
+          if (!sock) return badFd();
+          const port = n % 2 === 0 ? 0 : sock.local!.port;
+          return { process: sock.proc, call: sock.family === 'net' ? { op: 'bind', fd: sock.fd, port } : { op: 'bind', fd: sock.fd, stg: sock.local!.stg ?? config.stgs[0]!.id, port } };
+        }
+        case 2:
+          // An STG that is not configured: EADDRNOTAVAIL.
+          return on(ofKind((s) => s.family === 'dss' && s.local === null), (fd) => ({ op: 'bind', fd, stg: unknownStg, port: n % 2 === 0 ? 0 : 5000 }));
+        case 3: {
+          // A failed STG (EIO), when one has failed; else a port of another STG's range (EADDRNOTAVAIL).
+          const stg = pick(failed, n) ?? pick(config.stgs, n)!.id;
+          const port = failed.length > 0 ? 0 : otherRangePort(config, stg, n);
+          return on(ofKind((s) => s.family === 'dss' && s.local === null), (fd) => ({ op: 'bind', fd, stg, port }));
+        }
+        case 4: {
+          // A port another host holds (network: a namespace per host, so it binds) or another STG holds (STP: likewise).
+          const sock = ofKind((s) => s.local === null);
+          if (!sock) return badFd();
+          const host = hostOf(config, sock.proc);
+          const elsewhere = Object.values(state.socks)
+            .filter((o) => o.local && o.family === sock.family && (sock.family === 'net' ? (o.local as { host: string }).host !== host : true))
+            .map((o) => o.local!);
+          const addr = pick(elsewhere, n);
+          if (sock.family === 'net') return { process: sock.proc, call: { op: 'bind', fd: sock.fd, port: addr?.port ?? config.wkp } };
+          const stg = otherStg((addr as { stg?: number } | undefined)?.stg) ?? config.stgs[0]!.id;
+          const range = config.stgs.find((g) => g.id === stg)!.ports;
+          const port = addr && addr.port >= range[0] && addr.port <= range[1] ? addr.port : range[0];
+          return { process: sock.proc, call: { op: 'bind', fd: sock.fd, stg, port } };
+        }
+        case 5:
+          // The edges of the port space: the highest port, or one just below the dynamic range.
+          return on(ofKind((s) => s.local === null && s.family === 'net'), (fd) => ({ op: 'bind', fd, port: n % 2 === 0 ? 65535 : config.netPorts[0] - 1 }));
+        default:
+          return badFd();
+      }
+    case 'connect':
+      switch (k % 8) {
+        case 0: {
+          // An address of the other family: EINVAL.
+          const sock = ofKind((s) => s.state === 'idle') ?? pick(all, plan.s);
+          if (!sock) return badFd();
+          const to = sock.family === 'net' ? anyAddress(state, 'dss', n) : anyAddress(state, 'net', n);
+          return { process: sock.proc, call: { op: 'connect', fd: sock.fd, to } };
+        }
+        case 1: {
+          // A socket bound in one STG connecting through another: EINVAL (DSS-CONNECT).
+          const sock = ofKind((s) => s.family === 'dss' && s.state === 'idle' && s.local !== null);
+          const stg = otherStg(sock?.local?.stg);
+          if (!sock || stg === undefined) return badFd();
+          const there = Object.values(state.socks).find((o) => o.state === 'listening' && o.local && (o.local as { stg?: number }).stg === stg);
+          const to = there?.local ?? { stg, port: config.stgs.find((g) => g.id === stg)!.ports[0] };
+          return { process: sock.proc, call: { op: 'connect', fd: sock.fd, to } };
+        }
+        case 2: {
+          // A host or an STG that is not configured: EADDRNOTAVAIL.
+          const sock = ofKind((s) => s.state === 'idle' && s.local === null) ?? ofKind((s) => s.state === 'idle');
+          if (!sock) return badFd();
+          const to = sock.family === 'net' ? { host: 'nohost', port: config.wkp } : { stg: unknownStg, port: 5000 };
+          return { process: sock.proc, call: { op: 'connect', fd: sock.fd, to } };
+        }
+        case 3: {
+          // A socket that listens or is connected: EISCONN.
+          const sock = ofKind((s) => s.state === 'listening' || s.state === 'connected');
+          if (!sock) return badFd();
+          return { process: sock.proc, call: { op: 'connect', fd: sock.fd, to: anyAddress(state, sock.family, n) } };
+        }
+        case 4: {
+          // The address of a socket that holds a port but does not listen: ECONNREFUSED (or a listener there after all).
+          const sock = ofKind((s) => s.state === 'idle');
+          if (!sock) return badFd();
+          const bound = Object.values(state.socks).filter((o) => o.local && o.family === sock.family && o.state !== 'listening').map((o) => o.local!);
+          const to = pick(bound, n) ?? anyAddress(state, sock.family, n);
+          return { process: sock.proc, call: { op: 'connect', fd: sock.fd, to } };
+        }
+        case 5: {
+          // Through a failed STG (EIO), when one has failed; else a listener of the caller's own process or host.
+          const sock = ofKind((s) => s.state === 'idle');
+          if (!sock) return badFd();
+          const stg = pick(failed, n);
+          if (sock.family === 'dss' && stg !== undefined) return { process: sock.proc, call: { op: 'connect', fd: sock.fd, to: { stg, port: config.stgs.find((g) => g.id === stg)!.ports[0] } } };
+          const own = Object.values(state.socks).find((o) => o.state === 'listening' && o.family === sock.family && o.proc === sock.proc && o.local);
+          return { process: sock.proc, call: { op: 'connect', fd: sock.fd, to: own?.local ?? anyAddress(state, sock.family, n) } };
+        }
+        default:
+          return badFd();
+      }
+    case 'listen':
+      switch (k % 4) {
+        case 0:
+          // A connected socket: EINVAL.
+          return on(ofKind((s) => s.state === 'connected'), (fd) => ({ op: 'listen', fd, backlog: 1 }));
+        case 1:
+          // An unbound STP socket: EINVAL (nothing names its STG); or a socket listening already (a new backlog).
+          return on(ofKind((s) => s.family === 'dss' && s.local === null) ?? ofKind((s) => s.state === 'listening'), (fd) => ({ op: 'listen', fd, backlog: 1 + (n % 3) }));
+        case 2:
+          // A bound STP socket in a failed STG: EIO; else any socket.
+          return on(ofKind((s) => s.family === 'dss' && s.local !== null && failed.includes((s.local as { stg: number }).stg)) ?? pick(all, plan.s), (fd) => ({ op: 'listen', fd, backlog: 1 }));
+        default:
+          return badFd();
+      }
+    case 'accept':
+      // A socket that does not listen: EINVAL; or a bad descriptor.
+      return k % 2 === 0 ? on(ofKind((s) => s.state !== 'listening'), (fd) => ({ op: 'accept', fd })) : badFd();
+    case 'send':
+    case 'recv':
+      // A socket that is not connected: ENOTCONN (EPIPE also allowed on the network); or a bad descriptor.
+      return k % 2 === 0 ? on(ofKind((s) => s.state === 'idle' || s.state === 'listening'), (fd) => opOn(plan.op, fd, state, n)) : badFd();
+    case 'getsockname':
+    case 'close':
+      return badFd();
+  }
+}
+
+/** The call `op` on descriptor `fd`, with harmless arguments. */
+function opOn(op: WrongCall['op'], fd: number, state: State, n: number): Op {
+  switch (op) {
+    case 'bind':
+      return n % 2 === 0 ? { op: 'bind', fd, port: 0 } : { op: 'bind', fd, stg: state.config.stgs[0]!.id, port: 0 };
+    case 'listen':
+      return { op: 'listen', fd, backlog: 1 };
+    case 'accept':
+      return { op: 'accept', fd };
+    case 'connect':
+      return { op: 'connect', fd, to: anyAddress(state, n % 2 === 0 ? 'net' : 'dss', n) };
+    case 'send':
+      return { op: 'send', fd, data: '7a' };
+    case 'recv':
+      return { op: 'recv', fd, max: 4 };
+    case 'getsockname':
+      return { op: 'getsockname', fd };
+    case 'close':
+      return { op: 'close', fd };
+  }
+}
+
+/**
+ * A descriptor not open in `process`: one open only in another process, 0-2 (never sockets), one
+ * past the storage-system range, the highest value the wire allows, the last network value
+ * below the boundary, or the lowest free value on either side (a closed one, as often as not).
+ */
+function strangeFd(state: State, process: string, n: number): number {
+  const boundary = state.config.fdBoundary;
+  const open = (fd: number): boolean => state.socks[`${process}:${fd}`] !== undefined;
+  const lowestFree = (base: number): number => {
+    let fd = base;
+    while (open(fd)) fd++;
+    return fd;
+  };
+  const candidates = [
+    ...Object.values(state.socks).filter((s) => s.proc !== process && !open(s.fd)).map((s) => s.fd).slice(0, 1),
+    n % 3,
+    boundary + 65536,
+    0x7fff_ffff,
+    open(boundary - 1) ? lowestFree(3) : boundary - 1,
+    lowestFree(boundary),
+    lowestFree(3),
+  ];
+  return candidates[n % candidates.length]!;
+}
+
+/** Some address of `family`: a socket's, a listener's, or a plausible one nobody holds. */
+function anyAddress(state: State, family: 'net' | 'dss', n: number): { host: string; port: number } | { stg: number; port: number } {
+  const config = state.config;
+  const held = Object.values(state.socks).filter((s) => s.family === family && s.local).map((s) => s.local!);
+  const found = pick(held, n);
+  if (found && n % 3 !== 2) return found as { host: string; port: number } | { stg: number; port: number };
+  if (family === 'net') return { host: pick(config.hosts, n)!.name, port: config.wkp + (n % 3) };
+  const stg = pick(config.stgs, n)!;
+  return { stg: stg.id, port: stg.ports[0] + (n % (stg.ports[1] - stg.ports[0] + 1)) };
+}
+
+/** A port of another STG's range that lies outside `stg`'s own (EADDRNOTAVAIL), or just past its own range. */
+function otherRangePort(config: WorldConfig, stg: number, n: number): number {
+  const own = config.stgs.find((g) => g.id === stg)!.ports;
+  const other = pick(config.stgs.filter((g) => g.id !== stg), n);
+  return other ? other.ports[0] + (n % (other.ports[1] - other.ports[0] + 1)) : own[1] + 1;
 }
 
 function hasQueued(state: State, sock: SockInfo): boolean {
@@ -324,7 +587,8 @@ export function resolveFault(state: State, plan: FaultPlan, capabilities: Capabi
     case 'cbt-release':
       return has('cbt-reserve') && state.cbt.includes('#reserved') ? { kind: 'cbt-release' } : null;
     case 'delay':
-      return has('delay') ? { kind: 'delay', channel: plan.channel, ticks: 1 + (Math.abs(plan.ticks) % 3) } : null;
+      // Up to two ticks past the connect timeout: a delayed request can outlast the connect that sent it.
+      return has('delay') ? { kind: 'delay', channel: plan.channel, ticks: 1 + (Math.abs(plan.ticks) % (config.ticks.connectTimeout + 2)) } : null;
     case 'undelay':
       return has('delay') && state.delay[plan.channel] > 0 ? { kind: 'undelay', channel: plan.channel } : null;
   }
@@ -372,7 +636,9 @@ export function scenarioFor(state: State, plan: HandshakePlan, capabilities: Cap
       'delay-dss': 'delay',
     };
     if (capabilities.faults.includes(needs[plan.fault])) {
-      fault = { kind: plan.fault, side, label: pick(labels, plan.faultAt)!, ticks: Math.abs(plan.faultTicks) % (config.ticks.stepTimeout + 2) };
+      // A hold of up to stepTimeout + 1 ticks: long enough that a role counting its time held would time out, and its peer may.
+      const hold = Math.abs(plan.holdTicks) % (config.ticks.stepTimeout + 2);
+      fault = { kind: plan.fault, side, label: pick(labels, plan.faultAt)!, ticks: Math.abs(plan.faultTicks) % (config.ticks.stepTimeout + 2), ...(hold > 0 ? { hold } : {}) };
     }
   }
   return {

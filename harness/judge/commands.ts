@@ -46,7 +46,7 @@ export function describeCommand(command: Command): string {
       const who = (side: Scenario['server']): string => `${side.process}${side.by === 'harness' ? '(harness)' : ''}`;
       const extras = [
         s.deviation ? `peer ${s.deviation.kind}@${s.deviation.label}` : '',
-        s.fault ? `${s.fault.kind}@${s.fault.side}:${s.fault.label}${s.fault.ticks ? `+${s.fault.ticks}t` : ''}` : '',
+        s.fault ? `${s.fault.kind}@${s.fault.side}:${s.fault.label}${s.fault.ticks ? `+${s.fault.ticks}t` : ''}${s.fault.hold ? ` held ${s.fault.hold}t` : ''}` : '',
         s.together ? 'together' : '',
       ].filter(Boolean);
       return `handshake ${s.flow} server=${who(s.server)} client=${who(s.client)} stg${s.stg}${extras.length ? ' ' + extras.join(' ') : ''}`;

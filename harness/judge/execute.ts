@@ -10,6 +10,7 @@ import { type Command, type PlanStep, idleProcesses, resolveBatch, resolveCall, 
 import { PROGRAMS, stepLabels, type State } from '../../reference/index.ts';
 import type { Fault, Role } from '../../spec/messages.ts';
 import { hostOf } from '../../spec/config.ts';
+import { expandMacro } from '../generate/macros.ts';
 
 const labelsOf = (role: Role): string[] => stepLabels(PROGRAMS[role]);
 
@@ -84,6 +85,9 @@ function* expand(run: Run, step: PlanStep): Generator<() => Command | null> {
       return;
     case 'conn-fault':
       yield* connFault(run, step.s, step.kind, step.then);
+      return;
+    case 'macro':
+      yield* expandMacro({ get state() { return run.state; }, capabilities: run.capabilities }, step.macro);
       return;
   }
 }

@@ -171,6 +171,12 @@ class ScenarioPlay {
       for (const fault of planned.now) await this.absorb(await injectFault(this.faultParts, this.index, fault));
       this.undo.push(...planned.undo);
       if (planned.later) this.undoAtTick = { at: this.ticks + planned.later.after, fault: planned.later.fault };
+      // Held across ticks: the time held must not count toward the role's step timeout (HS-HOLD-RESUME), while its peer's time does.
+      for (let i = 0; i < (this.scenario.fault.hold ?? 0) && !side.done; i++) {
+        this.ticks += 1;
+        await this.parts.session.tick(1);
+        await this.absorb(await this.parts.epochs.epoch(this.index, { first: [{ type: 'tick' }], issues: [] }));
+      }
     }
     side.held = false;
     // A crash of the held role's own process ends it: there is nothing to resume.

@@ -1,0 +1,337 @@
+/**
+ * Macro steps (plan.ts `MacroPlan`) expanded into commands. Each macro is a generator: the
+ * runner asks for its next command only after the previous one ran, so the code between two
+ * `yield`s reads the model state as it is then (the descriptor a socket call returned, whether a
+ * connect is still pending) and decides what comes next. A command that cannot be built ends the
+ * macro (`null`), as a shrunk plan's step with nothing to act on is skipped.
+ *
+ * They exist because these situations are the ones a bug hides in and single calls reach only by
+ * luck: a port raced for by several hosts at once, a request that outlives its connect while the
+ * descriptor, control block or port is reused, a descriptor reused after a close with unread
+ * bytes, a listener at exactly its backlog or past it when it closes.
+ */
+import type { Fault, Op } from '../../spec/messages.ts';
+import { hostOf } from '../../spec/config.ts';
+import type { State } from '../../reference/index.ts';
+import { type Capabilities, type CallCommand, type Command, type MacroPlan, idleProcesses } from './plan.ts';
+
+/** What a macro reads while it runs: the model state after the last command, and what the implementation can do. */
+export interface MacroContext {
+  readonly state: State;
+  readonly capabilities: Capabilities;
+}
+
+type Thunk = () => Command | null;
+
+export function* expandMacro(ctx: MacroContext, macro: MacroPlan): Generator<Thunk> {
+  switch (macro.m) {
+    case 'race-bind':
+      return yield* raceBind(ctx, macro);
+    case 'stale-connect':
+      return yield* staleConnect(ctx, macro);
+    case 'reuse-unread':
+      return yield* reuseUnread(ctx, macro);
+    case 'queue-fill':
+      return yield* queueFill(ctx, macro);
+    case 'stg-down':
+      return yield* stgDown(ctx, macro);
+    case 'cross-stg':
+      return yield* crossStg(ctx, macro);
+  }
+}
+
+const call = (process: string, op: Op): Command => ({ type: 'call', process, call: op });
+const now = (command: Command | null): Thunk => () => command;
+
+/** The descriptor `process` opened since `before` (the one a socket or accept just returned). */
+function newestFd(state: State, process: string, before: ReadonlySet<number>): number | undefined {
+  return Object.values(state.socks)
+    .filter((s) => s.proc === process && !before.has(s.fd))
+    .map((s) => s.fd)[0];
+}
+
+function fdsOf(state: State, process: string): Set<number> {
+  return new Set(Object.values(state.socks).filter((s) => s.proc === process).map((s) => s.fd));
+}
+
+/** Processes in turn over hosts: the first of each host, then the second of each… */
+function spreadOverHosts(state: State, procs: readonly string[]): string[] {
+  const byHost = new Map<string, string[]>();
+  for (const p of procs) {
+    const host = hostOf(state.config, p)!;
+    byHost.set(host, [...(byHost.get(host) ?? []), p]);
+  }
+  const out: string[] = [];
+  for (let round = 0; out.length < procs.length; round++) for (const list of byHost.values()) if (list[round]) out.push(list[round]!);
+  return out;
+}
+
+function bindOp(state: State, family: 'net' | 'dss', fd: number, g: number, port = 0): Op {
+  const stgs = state.config.stgs;
+  return family === 'net' ? { op: 'bind', fd, port } : { op: 'bind', fd, stg: stgs[Math.abs(g) % stgs.length]!.id, port };
+}
+
+/**
+ * A fresh listener at `process`: socket, bind (a dynamic port; for STP in STG `g`), listen. Yields
+ * its commands and returns its descriptor, or undefined when a step failed.
+ */
+function* listenerAt(ctx: MacroContext, process: string, family: 'net' | 'dss', g: number, backlog: number): Generator<Thunk, number | undefined> {
+  const before = fdsOf(ctx.state, process);
+  yield now(call(process, { op: 'socket', family }));
+  const fd = newestFd(ctx.state, process, before);
+  if (fd === undefined) return undefined;
+  yield now(call(process, bindOp(ctx.state, family, fd, g)));
+  if (!ctx.state.socks[`${process}:${fd}`]?.local) return undefined;
+  yield now(call(process, { op: 'listen', fd, backlog }));
+  return ctx.state.socks[`${process}:${fd}`]?.state === 'listening' ? fd : undefined;
+}
+
+/** A new socket at `process`; its descriptor, or undefined. */
+function* socketAt(ctx: MacroContext, process: string, family: 'net' | 'dss'): Generator<Thunk, number | undefined> {
+  const before = fdsOf(ctx.state, process);
+  yield now(call(process, { op: 'socket', family }));
+  return newestFd(ctx.state, process, before);
+}
+
+const idle = (ctx: MacroContext, process: string): boolean => idleProcesses(ctx.state).includes(process);
+
+/**
+ * n sockets, then n binds in one batch: STP binds in one STG from processes on as many hosts as
+ * there are; network binds from processes of one host (ports are per host). All to port 0, or
+ * all to one explicit port: exactly one may win an explicit port, and no two may get one dynamic
+ * port (or, with more binders than the range has ports, the rest get EADDRINUSE).
+ */
+function* raceBind(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'race-bind' }>): Generator<Thunk> {
+  const state = ctx.state;
+  const ready = idleProcesses(state);
+  let procs: string[];
+  if (macro.family === 'dss') {
+    procs = spreadOverHosts(state, ready).slice(0, macro.n);
+  } else {
+    // The host with the most idle processes.
+    const byHost = new Map<string, string[]>();
+    for (const p of ready) byHost.set(hostOf(state.config, p)!, [...(byHost.get(hostOf(state.config, p)!) ?? []), p]);
+    procs = [...byHost.values()].sort((a, b) => b.length - a.length)[0]?.slice(0, macro.n) ?? [];
+  }
+  if (procs.length < 2) return;
+  const before = new Map(procs.map((p) => [p, fdsOf(state, p)]));
+  yield now({ type: 'batch', calls: procs.map((process) => ({ process, call: { op: 'socket', family: macro.family } })) });
+  const calls: CallCommand[] = [];
+  const stg = ctx.state.config.stgs[Math.abs(macro.g) % ctx.state.config.stgs.length]!;
+  const port = !macro.explicit ? 0 : macro.family === 'net' ? ctx.state.config.netPorts[0] + (Math.abs(macro.g) % 2) : stg.ports[0] + (Math.abs(macro.g) % (stg.ports[1] - stg.ports[0] + 1));
+  for (const process of procs) {
+    const fd = newestFd(ctx.state, process, before.get(process)!);
+    if (fd !== undefined && idle(ctx, process)) calls.push({ process, call: bindOp(ctx.state, macro.family, fd, macro.g, port) });
+  }
+  if (calls.length === 0) return;
+  yield now(calls.length === 1 ? call(calls[0]!.process, calls[0]!.call) : { type: 'batch', calls });
+}
+
+/**
+ * The ABA window of reuse. A listener; the channel delayed for connectTimeout + 1 + extra ticks; a
+ * connect, which times out before its request arrives; then the same descriptor, control block or
+ * port reused — a new socket (the lowest free descriptor is the old one, its block the freed
+ * one), the same socket again, or a new socket bound explicitly to the port the old connect had —
+ * and a new connect, before the old request arrives. Optionally the delay is lifted first, so the
+ * new connect completes at once and the old request arrives afterwards. The model drops the old
+ * request (its connect is gone); an implementation that matches it by slot, descriptor or port
+ * completes the wrong connect, or queues a connection nobody made.
+ */
+function* staleConnect(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'stale-connect' }>): Generator<Thunk> {
+  if (!ctx.capabilities.faults.includes('delay')) return;
+  const family = macro.family;
+  const ready = idleProcesses(ctx.state);
+  if (ready.length < 2) return;
+  const listener = ready[Math.abs(macro.a) % ready.length]!;
+  // Another host when there is one idle: the request then crosses the network.
+  const elsewhere = ready.filter((p) => hostOf(ctx.state.config, p) !== hostOf(ctx.state.config, listener));
+  const candidates = elsewhere.length > 0 ? elsewhere : ready.filter((p) => p !== listener);
+  const connector = candidates[Math.abs(macro.b) % candidates.length]!;
+  const lfd = yield* listenerAt(ctx, listener, family, macro.a + macro.b, 1);
+  if (lfd === undefined) return;
+  const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
+  const cfd = yield* socketAt(ctx, connector, family);
+  if (cfd === undefined) return;
+  const timeout = ctx.state.config.ticks.connectTimeout;
+  const delay = timeout + 1 + (Math.abs(macro.extra) % 2);
+  const undo: Fault = { kind: 'undelay', channel: family };
+  yield now({ type: 'fault', fault: { kind: 'delay', channel: family, ticks: delay } });
+  yield now(call(connector, { op: 'connect', fd: cfd, to }));
+  const oldPort = ctx.state.socks[`${connector}:${cfd}`]?.local?.port;
+  for (let i = 0; i < timeout && !idle(ctx, connector); i++) yield now({ type: 'tick' });
+  if (!idle(ctx, connector)) return;
+  let fd = cfd;
+  if (macro.reuse !== 'same') {
+    yield now(call(connector, { op: 'close', fd: cfd }));
+    const fresh = yield* socketAt(ctx, connector, family);
+    if (fresh === undefined) return;
+    fd = fresh;
+    if (macro.reuse === 'port' && oldPort !== undefined) {
+      const op: Op = 'stg' in to ? { op: 'bind', fd, stg: to.stg, port: oldPort } : { op: 'bind', fd, port: oldPort };
+      yield now(call(connector, op));
+    }
+  }
+  if (macro.undelay) yield now({ type: 'fault', fault: undo });
+  yield now(call(connector, { op: 'connect', fd, to }));
+  // Past the old request's arrival, then (if anything is queued) an accept.
+  for (let i = 0; i < 2 + (Math.abs(macro.extra) % 2); i++) yield now({ type: 'tick' });
+  if (!macro.undelay && ctx.state.delay[family] > 0) yield now({ type: 'fault', fault: undo });
+  if ((ctx.state.socks[`${listener}:${lfd}`]?.queue.length ?? 0) > 0 && idle(ctx, listener)) yield now(call(listener, { op: 'accept', fd: lfd }));
+}
+
+/**
+ * A connected pair; bytes sent to one end and left unread there; that end closed (a network
+ * reset, an STP end-of-stream); a new socket in the same process (the lowest free descriptor is
+ * the closed one) connected to the same listener and accepted; a few new bytes sent to it and
+ * read. The new socket must read only the new bytes; the old peer sees the close.
+ */
+function* reuseUnread(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'reuse-unread' }>): Generator<Thunk> {
+  const family = macro.family;
+  const ready = idleProcesses(ctx.state);
+  if (ready.length < 2) return;
+  const listener = ready[Math.abs(macro.a) % ready.length]!;
+  const rest = ready.filter((p) => p !== listener);
+  const connector = rest[Math.abs(macro.b) % rest.length]!;
+  const lfd = yield* listenerAt(ctx, listener, family, macro.a, 1);
+  if (lfd === undefined) return;
+  const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
+  const cfd = yield* socketAt(ctx, connector, family);
+  if (cfd === undefined) return;
+  yield now(call(connector, { op: 'connect', fd: cfd, to }));
+  if (ctx.state.socks[`${connector}:${cfd}`]?.state !== 'connected') return;
+  const before = fdsOf(ctx.state, listener);
+  yield now(call(listener, { op: 'accept', fd: lfd }));
+  const afd = newestFd(ctx.state, listener, before);
+  if (afd === undefined) return;
+  yield now(call(listener, { op: 'send', fd: afd, data: letters(1 + (Math.abs(macro.len) % 6), macro.byte) }));
+  yield now(call(connector, { op: 'close', fd: cfd }));
+  const nfd = yield* socketAt(ctx, connector, family);
+  if (nfd === undefined) return;
+  yield now(call(connector, { op: 'connect', fd: nfd, to }));
+  if (ctx.state.socks[`${connector}:${nfd}`]?.state !== 'connected' || !idle(ctx, listener)) return;
+  const before2 = fdsOf(ctx.state, listener);
+  yield now(call(listener, { op: 'accept', fd: lfd }));
+  const afd2 = newestFd(ctx.state, listener, before2);
+  if (afd2 === undefined) return;
+  yield now(call(listener, { op: 'send', fd: afd2, data: letters(2, macro.byte + 13) }));
+  yield now(call(connector, { op: 'recv', fd: nfd, max: 16 }));
+  // The old connection's other end: it sees the reset (network) or the end-of-stream (STP).
+  if (idle(ctx, listener)) yield now(call(listener, { op: 'recv', fd: afd, max: 16 }));
+}
+
+/**
+ * A fresh listener with backlog b, then b + over connects (each on a new socket, from idle
+ * processes in turn): exactly its bound, or one or two past it (queued or held, the
+ * implementation's choice for the first, held for the next). Then the listener is closed (queued
+ * connections reset, held connects refused — each connector then reads), or accepts drain it
+ * (each letting a held connect in), or the clock runs until held connects time out.
+ */
+function* queueFill(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'queue-fill' }>): Generator<Thunk> {
+  const family = macro.family;
+  const ready = idleProcesses(ctx.state);
+  if (ready.length < 2) return;
+  const listener = ready[Math.abs(macro.a) % ready.length]!;
+  const backlog = 1 + (Math.abs(macro.backlog) % 2);
+  const lfd = yield* listenerAt(ctx, listener, family, macro.a, backlog);
+  if (lfd === undefined) return;
+  const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
+  const connected: { process: string; fd: number }[] = [];
+  const wanted = backlog + (Math.abs(macro.over) % 3);
+  for (let i = 0; i < wanted; i++) {
+    const free = idleProcesses(ctx.state).filter((p) => p !== listener);
+    const process = free[(Math.abs(macro.a) + i) % Math.max(1, free.length)];
+    if (!process) break;
+    const fd = yield* socketAt(ctx, process, family);
+    if (fd === undefined) break;
+    yield now(call(process, { op: 'connect', fd, to }));
+    connected.push({ process, fd });
+  }
+  if (connected.length === 0 || !idle(ctx, listener)) return;
+  switch (macro.end) {
+    case 'close':
+      yield now(call(listener, { op: 'close', fd: lfd }));
+      for (const c of connected) if (idle(ctx, c.process) && ctx.state.socks[`${c.process}:${c.fd}`]) yield now(call(c.process, { op: 'recv', fd: c.fd, max: 4 }));
+      return;
+    case 'accept':
+      for (let i = 0; i < connected.length && idle(ctx, listener) && (ctx.state.socks[`${listener}:${lfd}`]?.queue.length ?? 0) > 0; i++) {
+        yield now(call(listener, { op: 'accept', fd: lfd }));
+      }
+      return;
+    case 'tick':
+      for (let i = 0; i < ctx.state.config.ticks.connectTimeout; i++) yield now({ type: 'tick' });
+      return;
+  }
+}
+
+/**
+ * The EIO branches of SPEC.md §3.3 on purpose: a process with an STP socket bound in STG g (and,
+ * when another process is idle, a connection through g); the STG fails; then bind of a new
+ * socket into g, listen on the bound one, connect into g from a fresh socket, and send on the
+ * connection, each of which must fail with EIO; then the STG is repaired.
+ */
+function* stgDown(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'stg-down' }>): Generator<Thunk> {
+  if (!ctx.capabilities.faults.includes('stg-fail')) return;
+  const ready = idleProcesses(ctx.state);
+  if (ready.length === 0) return;
+  const stgs = ctx.state.config.stgs;
+  const g = Math.abs(macro.g) % stgs.length;
+  const stg = stgs[g]!.id;
+  if (ctx.state.failedStgs.includes(stg)) return;
+  const owner = ready[Math.abs(macro.a) % ready.length]!;
+  const lfd = yield* listenerAt(ctx, owner, 'dss', g, 1);
+  if (lfd === undefined) return;
+  const to = ctx.state.socks[`${owner}:${lfd}`]!.local!;
+  // A connection through g, from another idle process when there is one.
+  const peer = idleProcesses(ctx.state).find((p) => p !== owner);
+  let cfd: number | undefined;
+  if (peer) {
+    cfd = yield* socketAt(ctx, peer, 'dss');
+    if (cfd !== undefined) yield now(call(peer, { op: 'connect', fd: cfd, to }));
+  }
+  const bound = yield* socketAt(ctx, owner, 'dss');
+  yield now({ type: 'fault', fault: { kind: 'stg-fail', stg } });
+  if (bound !== undefined) yield now(call(owner, { op: 'bind', fd: bound, stg, port: 0 }));
+  const fresh = yield* socketAt(ctx, owner, 'dss');
+  if (fresh !== undefined) yield now(call(owner, { op: 'connect', fd: fresh, to }));
+  if (idle(ctx, owner)) yield now(call(owner, { op: 'listen', fd: lfd, backlog: 2 }));
+  if (peer && cfd !== undefined && idle(ctx, peer) && ctx.state.socks[`${peer}:${cfd}`]) yield now(call(peer, { op: 'send', fd: cfd, data: '6f6b' }));
+  yield now({ type: 'fault', fault: { kind: 'stg-repair', stg } });
+}
+
+/**
+ * DSS-CONNECT's EINVAL on purpose: a listener in STG h, a socket bound in STG g ≠ h connecting to
+ * it (EINVAL: its port belongs to g), then the same socket connecting within g (refused, or
+ * queued where something listens), and a fresh unbound socket connecting to the listener in h
+ * (its implicit bind takes a port of h). Needs two STGs.
+ */
+function* crossStg(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'cross-stg' }>): Generator<Thunk> {
+  const stgs = ctx.state.config.stgs;
+  if (stgs.length < 2) return;
+  const ready = idleProcesses(ctx.state);
+  if (ready.length === 0) return;
+  const g = Math.abs(macro.g) % stgs.length;
+  const h = (g + 1 + (Math.abs(macro.b) % (stgs.length - 1))) % stgs.length;
+  const owner = ready[Math.abs(macro.a) % ready.length]!;
+  const lfd = yield* listenerAt(ctx, owner, 'dss', h, 1);
+  if (lfd === undefined) return;
+  const there = ctx.state.socks[`${owner}:${lfd}`]!.local!;
+  const others = idleProcesses(ctx.state).filter((p) => p !== owner);
+  const process = others[Math.abs(macro.b) % Math.max(1, others.length)] ?? owner;
+  const fd = yield* socketAt(ctx, process, 'dss');
+  if (fd === undefined) return;
+  yield now(call(process, bindOp(ctx.state, 'dss', fd, g)));
+  const local = ctx.state.socks[`${process}:${fd}`]?.local;
+  if (!local || !('stg' in local)) return;
+  yield now(call(process, { op: 'connect', fd, to: there }));
+  const range = stgs[g]!.ports;
+  yield now(call(process, { op: 'connect', fd, to: { stg: local.stg, port: range[1] - (Math.abs(macro.a) % (range[1] - range[0] + 1)) } }));
+  if (!idle(ctx, process)) return;
+  const fresh = yield* socketAt(ctx, process, 'dss');
+  if (fresh !== undefined) yield now(call(process, { op: 'connect', fd: fresh, to: there }));
+}
+
+function letters(len: number, byte: number): string {
+  let hex = '';
+  for (let i = 0; i < len; i++) hex += (97 + ((Math.abs(byte) + i) % 26)).toString(16);
+  return hex;
+}

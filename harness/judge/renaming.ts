@@ -112,28 +112,40 @@ function dynamicPorts(state: State, scope: string): readonly [number, number] {
 }
 
 /**
- * Every port number a value names anywhere in it (a `port` field at any depth), added to `into`.
+ * Ports something names, as "scope#port" ("h:srv#40001", "s:2#5100"), or "*#port" where the
+ * scope is not said (a bind names its port without its host; a role keeps bare numbers).
+ */
+export type NamedPorts = Set<string>;
+
+function isNamed(named: ReadonlySet<string>, scope: string, port: number): boolean {
+  return named.has(`${scope}#${port}`) || named.has(`*#${port}`);
+}
+
+/**
+ * Every port a value names anywhere in it (a `port` field at any depth), added to `into`.
  * The search keeps such ports apart from the renamed ones: a port an answer, a call or a role
  * names is a port an observation can tell apart from the others.
  */
-export function portsNamed(value: unknown, into: Set<number>): Set<number> {
+export function portsNamed(value: unknown, into: NamedPorts): NamedPorts {
   if (Array.isArray(value)) for (const item of value) portsNamed(item, into);
   else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (key === 'port' && typeof item === 'number') into.add(item);
-      else portsNamed(item, into);
+    const record = value as Record<string, unknown>;
+    if (typeof record.port === 'number') {
+      const scope = typeof record.host === 'string' ? `h:${record.host}` : typeof record.stg === 'number' ? `s:${record.stg}` : '*';
+      into.add(`${scope}#${record.port}`);
     }
+    for (const [key, item] of Object.entries(record)) if (key !== 'port') portsNamed(item, into);
   }
   return into;
 }
 
 /** Every port a state names besides its sockets' own ports (which the pool leaves out anyway): destinations, peers, connection ends, what roles keep. */
-export function portsNamedBy(state: State, into: Set<number>): Set<number> {
+export function portsNamedBy(state: State, into: NamedPorts): NamedPorts {
   for (const pending of Object.values(state.pending)) portsNamed(pending.op, into);
   for (const sock of Object.values(state.socks)) portsNamed(sock.peer, into);
   for (const conn of Object.values(state.conns)) for (const end of conn.ends) portsNamed(end.addr, into);
   // A role keeps what it learnt in untyped variables: any number there may be a port.
-  for (const run of Object.values(state.roles)) for (const value of Object.values(run.vars)) if (typeof value === 'number') into.add(value);
+  for (const run of Object.values(state.roles)) for (const value of Object.values(run.vars)) if (typeof value === 'number') into.add(`*#${value}`);
   return into;
 }
 
@@ -141,20 +153,20 @@ export function portsNamedBy(state: State, into: Set<number>): Set<number> {
  * The sockets of a state whose implicit port is unobserved: connecting, bound by the connect
  * itself, whose connect `unseen` says nobody answered, on a port nothing in `named` names.
  */
-export function openSockets(state: State, unseen: (key: string) => boolean, named: ReadonlySet<number>): string[] {
+export function openSockets(state: State, unseen: (key: string) => boolean, named: ReadonlySet<string>): string[] {
   const open: string[] = [];
   for (const pending of Object.values(state.pending)) {
     if (pending.op.op !== 'connect' || pending.result || !unseen(pending.key)) continue;
     const key = `${pending.proc}:${pending.op.fd}`;
     const sock = state.socks[key];
-    if (!sock || sock.state !== 'connecting' || !sock.implicit || !sock.holdsPort || !sock.local || named.has(sock.local.port)) continue;
+    if (!sock || sock.state !== 'connecting' || !sock.implicit || !sock.holdsPort || !sock.local || isNamed(named, scopeOf(sock.local), sock.local.port)) continue;
     open.push(key);
   }
   return open.sort();
 }
 
 /** The ports `open` sockets may hold, per scope: the dynamic range less every port another socket holds or something names. */
-function poolOf(state: State, open: readonly string[], named: ReadonlySet<number>): Map<string, number[]> {
+function poolOf(state: State, open: readonly string[], named: ReadonlySet<string>): Map<string, number[]> {
   const scopes = new Set(open.map((key) => scopeOf(state.socks[key]!.local!)));
   const openSet = new Set(open);
   const held = new Set<string>();
@@ -163,7 +175,7 @@ function poolOf(state: State, open: readonly string[], named: ReadonlySet<number
   for (const scope of scopes) {
     const [lo, hi] = dynamicPorts(state, scope);
     const ports: number[] = [];
-    for (let port = lo; port <= hi; port++) if (!named.has(port) && !held.has(`${scope}#${port}`)) ports.push(port);
+    for (let port = lo; port <= hi; port++) if (!isNamed(named, scope, port) && !held.has(`${scope}#${port}`)) ports.push(port);
     pool.set(scope, ports);
   }
   return pool;
@@ -184,7 +196,7 @@ function withPorts(state: State, ports: ReadonlyMap<string, number>): State {
  * key order take the lowest ports of their pool. Two states that differ only in which free ports
  * their open sockets took become one. Returns the state itself when there is nothing to rename.
  */
-export function canonicalPorts(state: State, open: readonly string[], named: ReadonlySet<number>): { state: State; ports: OpenPorts | null } {
+export function canonicalPorts(state: State, open: readonly string[], named: ReadonlySet<string>): { state: State; ports: OpenPorts | null } {
   if (open.length === 0) return { state, ports: null };
   const pool = poolOf(state, open, named);
   const next = new Map<string, number>();

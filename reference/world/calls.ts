@@ -85,7 +85,7 @@ function sendWaits(state: State, pending: Pending, op: Extract<Op, { op: 'send' 
   if (!sock || !conn || !stg) return `${bytes(left)} of the send are not buffered yet`;
   const ahead = conn.ends[sock.side].sendKey;
   if (ahead !== null && ahead !== pending.key) return `another send on this connection (call ${ahead}) is still being buffered ahead of it`;
-  const to = 1 - sock.side;
+  const to: 0 | 1 = sock.side === 0 ? 1 : 0;
   const unread = conn.ends[to].rx.length;
   const onTheWay = state.flights.reduce((n, f) => (f.kind === 'data' && f.conn === conn.id && f.to === to ? n + f.data.length : n), 0);
   const holds = `${bytes(unread)} unread${onTheWay > 0 ? ` and ${bytes(onTheWay)} on the way` : ''}`;

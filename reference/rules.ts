@@ -37,6 +37,11 @@ function rule<const I extends string>(id: I, reqs: readonly string[], text: stri
 
 const SHOULD_ONLY = 'fires only against an implementation that breaks the SHOULD (the report notes it as a finding)';
 const STP_FDS = 'the storage-system range is 65536 descriptors wide and the control block table at most 256: ENOBUFS always comes first (SPEC.md §5.1)';
+const NET_FDS =
+  'the generator draws fdBoundary 64 or 1024, so a process has at least 61 network descriptors, and a plan of at most 24 steps makes at most one call per process a step: no process opens 61 sockets (a world with fdBoundary near 8 would reach it)';
+const DROPPED_WITH_IT =
+  'every way an end is reset or its STG fails drops what is in flight toward it, and nothing more is sent on the connection: a defensive branch';
+const GIVES_UP = 'fires only against an implementation that fails at once where it may retry; the reference and the native implementation retry';
 
 // Each call's checks in the order SPEC.md §3.3 makes them, then its outcomes.
 const STATIC = [
@@ -49,7 +54,7 @@ const STATIC = [
   rule('fd.not-lowest', ['DISPATCH-FD-LOWEST'], 'a new descriptor is not the lowest free one', SHOULD_ONLY),
   // ── socket ──
   rule('socket.dss.cbt-full→ENOBUFS', ['CBT-EXHAUSTED-ENOBUFS'], 'socket(dss) with every control block allocated (check 1)'),
-  rule('socket.net.no-fd→EMFILE', ['DISPATCH-FD-RANGE'], 'socket(net) with every network descriptor open (check 2)'),
+  rule('socket.net.no-fd→EMFILE', ['DISPATCH-FD-RANGE'], 'socket(net) with every network descriptor open (check 2)', NET_FDS),
   rule('socket.dss.no-fd→EMFILE', ['DISPATCH-FD-RANGE'], 'socket(dss) with every storage-system descriptor open (check 2)', STP_FDS),
   rule('socket.net→ok', ['NET-SOCKET-FRESH'], 'socket(net) returns a new unbound socket (check 3)'),
   rule('socket.dss→ok', ['CBT-ALLOC-ON-REQUEST'], 'socket(dss) allocates a control block for a new socket (check 3)'),
@@ -88,7 +93,7 @@ const STATIC = [
   rule('accept.net.not-listening→EINVAL', ['ERR-STATE-ERRORS'], 'accept on a network socket that does not listen (check 2)'),
   rule('accept.dss.not-listening→EINVAL', ['ERR-STATE-ERRORS'], 'accept on a storage-system socket that does not listen (check 2)'),
   rule('accept.dss.cbt-full→ENOBUFS', ['CBT-EXHAUSTED-ENOBUFS'], 'accept with every control block allocated; the connection stays queued (check 4)'),
-  rule('accept.net.no-fd→EMFILE', ['DISPATCH-FD-RANGE'], 'accept with every network descriptor open; the connection stays queued (check 5)'),
+  rule('accept.net.no-fd→EMFILE', ['DISPATCH-FD-RANGE'], 'accept with every network descriptor open; the connection stays queued (check 5)', NET_FDS),
   rule('accept.dss.no-fd→EMFILE', ['DISPATCH-FD-RANGE'], 'accept with every storage-system descriptor open (check 5)', STP_FDS),
   rule('accept.net→ok', ['NET-ACCEPT-FIFO'], 'accept takes the oldest queued network connection (check 6)'),
   rule('accept.dss→ok', ['DSS-ACCEPT'], 'accept takes the oldest queued STP connection, with a control block of its own (check 6)'),
@@ -186,7 +191,7 @@ const STATIC = [
   rule('arrive.dss.data', ['DATA-PREFIX-IN-ORDER', 'STG-BUFFER-PER-DIRECTION'], 'STP bytes land in the receiving end'),
   rule('arrive.net.data-at-closed→reset', ['NET-SEND-AFTER-PEER-CLOSE'], "bytes reach a closed network socket, whose host answers with a reset"),
   rule('arrive.dss.data-at-closed-dropped', ['DSS-CLOSE-GRACEFUL', 'STG-BACKPRESSURE'], 'bytes reach a closed STP socket and are dropped, freeing their room'),
-  rule('arrive.data-at-broken-dropped', ['FAULT-RESET', 'FAULT-STG-FAIL-EIO'], 'bytes reach an end that was reset or whose STG failed, and are dropped'),
+  rule('arrive.data-at-broken-dropped', ['FAULT-RESET', 'FAULT-STG-FAIL-EIO'], 'bytes reach an end that was reset or whose STG failed, and are dropped', DROPPED_WITH_IT),
   rule('arrive.net.fin', ['DATA-EOF-AFTER-DATA'], 'a network end-of-stream arrives'),
   rule('arrive.dss.fin', ['DSS-CLOSE-GRACEFUL'], 'an STP end-of-stream arrives'),
   rule('arrive.net.rst', ['NET-CLOSE-UNREAD-RESETS', 'NET-SEND-AFTER-PEER-CLOSE'], 'a network reset arrives before any end-of-stream'),
@@ -309,7 +314,8 @@ function roleRules(program: RoleProgram): Rule[] {
       rules.push({ id: hsRule(role, step.label, 'refused'), reqs: ['HS-CONNECT-RETRY', ...step.reqs], text: `${role} step ${step.label}: the connect is refused and retried a tick later` });
     }
     if (step.kind === 'call' && step.retry === 'may') {
-      rules.push({ id: hsRule(role, step.label, 'gave-up'), reqs: ['HS-CONNECT-RETRY', ...step.reqs], text: `${role} step ${step.label}: the connect is refused and the role fails at once, as it may there` });
+      const text = `${role} step ${step.label}: the connect is refused and the role fails at once, as it may there`;
+      rules.push({ id: hsRule(role, step.label, 'gave-up'), reqs: ['HS-CONNECT-RETRY', ...step.reqs], text, unreachable: GIVES_UP });
     }
   }
   // A role that never connects can neither be refused for good nor give up.

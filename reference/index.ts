@@ -19,10 +19,10 @@
  * answer (checked against the allowed set) or enumerated by `choices`.
  */
 export { type State, initialState, fingerprint, sockKey } from './state.ts';
-export { type Action, type StepOptions, type StepResult, step, enabledActions, settle, pendingIds, roleCallKey, FAULT_REQS } from './model.ts';
+export { type Action, type ObservedStep, type StepOptions, type StepResult, step, enabledActions, settle, pendingIds, roleCallKey, FAULT_REQS } from './model.ts';
 export { type Emission, Violation, type SoftFinding } from './context.ts';
 export { inspect } from './inspect.ts';
 export { checkInvariants, INVARIANT_REQS, type Breach } from './invariants.ts';
-export { PROGRAMS, patchProgram, roleNext, roleOnOutcome, stepLabels, type Programs, type RoleProgram, type Progress, type RoleCtx } from './roles.ts';
+export { PROGRAMS, patchProgram, roleChoices, roleNext, roleOnOutcome, stepLabels, type Programs, type RoleProgram, type Progress, type RoleCtx } from './roles.ts';
 export { describeCall, describeEmission, describeFault, describeOp, describeOutcome, describeAddress, describeHandshakeOutcome } from './describe.ts';
 export { blockedReason } from './world.ts';

@@ -12,8 +12,11 @@
 import type { Fault, HandshakeOutcome, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
 import { type Ctx, type Emission, Illegal, type SoftFinding, Violation } from './context.ts';
 import { ERROR_CODES } from '../spec/errors.ts';
-import { type Next, PROGRAMS, type Programs, type RoleCtx, initialVars, missingParams, roleNext, roleOnOutcome } from './roles.ts';
+import { type Choice, PROGRAMS, type Programs, type RoleCtx, type RoleProgram, choiceAllows, strandOf, initialVars, missingParams, roleChoices, roleOnOutcome, roleTake } from './roles.ts';
+import { describeOp, describeOutcome } from './describe.ts';
 import { type RoleRun, type State, clone, sockKey } from './state.ts';
+import { type RuleId, type StaticRuleId, hsRule } from './rules.ts';
+import { deepEqual } from './equal.ts';
 import { abandon, applyFault, closeSocket, complete, completable, gcConns, issue, tickWorld } from './world.ts';
 
 export type Action =
@@ -35,6 +38,13 @@ export type Action =
 export interface StepOptions {
   /** The implementation's answer for a call key ("17" for call 17, "h5.3" for handshake 5's fourth call). */
   readonly observed?: (key: string) => Outcome | undefined;
+  /**
+   * What the implementation's role reported for a role call key ("h5.3"): the label of its
+   * next step (a `held` before it gives the label alone) and, once the call was made, the call
+   * and its outcome. The role's next step is chosen by it, and a call or label the role may not
+   * make there is a violation of the step order before its outcome is looked at.
+   */
+  readonly observedStep?: (key: string) => ObservedStep | undefined;
   /** Answers for the unobservable choices, in the order they come up; missing ones take 0. */
   readonly choices?: readonly number[];
   /**
@@ -43,6 +53,12 @@ export interface StepOptions {
    * index into its table.
    */
   readonly programs?: Programs;
+}
+
+export interface ObservedStep {
+  readonly label: string;
+  readonly call?: Op;
+  readonly outcome?: Outcome;
 }
 
 export type StepResult =
@@ -54,6 +70,8 @@ export type StepResult =
       readonly choicePoints: readonly number[];
       /** Requirements the step's decisions rested on. */
       readonly touched: readonly string[];
+      /** The rules (rules.ts) the step's decisions took. */
+      readonly rules: readonly string[];
     }
   | { readonly kind: 'violation'; readonly violation: Violation; readonly choicePoints: readonly number[] }
   | { readonly kind: 'illegal'; readonly reason: string };
@@ -75,6 +93,21 @@ export const FAULT_REQS: Readonly<Record<Fault['kind'], string>> = {
   undelay: 'FAULT-DELAY-CHANNEL',
 };
 
+/** The rule each fault kind fires, whatever state it meets (world/faults.ts names the states). */
+const FAULT_RULES: Readonly<Record<Fault['kind'], StaticRuleId>> = {
+  crash: 'fault.crash',
+  recover: 'fault.recover',
+  partition: 'fault.partition',
+  heal: 'fault.heal',
+  reset: 'fault.reset',
+  'stg-fail': 'fault.stg-fail',
+  'stg-repair': 'fault.stg-repair',
+  'cbt-reserve': 'fault.cbt-reserve',
+  'cbt-release': 'fault.cbt-release',
+  delay: 'fault.delay',
+  undelay: 'fault.undelay',
+};
+
 export function roleCallKey(hs: number, seq: number): string {
   return `h${hs}.${seq}`;
 }
@@ -85,10 +118,13 @@ export function step(state: State, action: Action, options: StepOptions = {}): S
   const soft: SoftFinding[] = [];
   const choicePoints: number[] = [];
   const touched = new Set<string>();
+  const rules = new Set<string>();
   const choices = options.choices ?? [];
   const ctx: Ctx = {
     observed: options.observed ?? (() => undefined),
-    pick(n: number): number {
+    pick(n: number, rule: RuleId): number {
+      // A choice among one way is no choice: only a real one fires its rule.
+      if (n > 1) rules.add(rule);
       const index = choicePoints.length;
       choicePoints.push(n);
       const choice = choices[index] ?? 0;
@@ -97,17 +133,18 @@ export function step(state: State, action: Action, options: StepOptions = {}): S
     soft(req: string, message: string) {
       soft.push({ req, message });
     },
-    touch(reqs: readonly string[]) {
+    touch(reqs: readonly string[], rule: RuleId) {
       for (const req of reqs) touched.add(req);
+      rules.add(rule);
     },
     emit(emission: Emission) {
       emissions.push(emission);
     },
   };
   try {
-    applyAction(next, ctx, action, options.programs ?? PROGRAMS);
+    applyAction(next, ctx, action, options.programs ?? PROGRAMS, options.observedStep ?? (() => undefined));
     gcConns(next);
-    return { kind: 'ok', state: next, emissions, soft, choicePoints, touched: [...touched] };
+    return { kind: 'ok', state: next, emissions, soft, choicePoints, touched: [...touched], rules: [...rules] };
   } catch (thrown) {
     if (thrown instanceof Violation) return { kind: 'violation', violation: thrown, choicePoints };
     if (thrown instanceof Illegal) return { kind: 'illegal', reason: thrown.reason };
@@ -115,7 +152,9 @@ export function step(state: State, action: Action, options: StepOptions = {}): S
   }
 }
 
-function applyAction(state: State, ctx: Ctx, action: Action, programs: Programs): void {
+type SeenStep = (key: string) => ObservedStep | undefined;
+
+function applyAction(state: State, ctx: Ctx, action: Action, programs: Programs, seen: SeenStep): void {
   switch (action.type) {
     case 'call': {
       const proc = state.procs[action.process];
@@ -130,13 +169,15 @@ function applyAction(state: State, ctx: Ctx, action: Action, programs: Programs)
     }
     case 'complete': {
       if (!completable(state, action.key)) throw new Illegal(`call ${action.key} cannot complete now`);
+      const pending = state.pending[action.key]!;
+      if (pending.role !== null) checkStepOrder(state, action.key, pending.op, seen, programs);
       completeCall(state, ctx, action.key, programs);
       return;
     }
     case 'handshake':
       return startHandshake(state, action, programs);
     case 'advance':
-      return advance(state, ctx, action.hs, programs);
+      return advance(state, ctx, action.hs, programs, seen);
     case 'resume': {
       const run = state.roles[String(action.hs)];
       if (!run || !run.held) throw new Illegal(`handshake ${action.hs} is not held`);
@@ -146,12 +187,12 @@ function applyAction(state: State, ctx: Ctx, action: Action, programs: Programs)
       return;
     }
     case 'tick':
-      ctx.touch(['CLOCK-TICKS-ONLY']);
+      ctx.touch(['CLOCK-TICKS-ONLY'], 'clock.tick');
       tickWorld(state, ctx);
       timeOutRoles(state);
       return;
     case 'fault':
-      ctx.touch([FAULT_REQS[action.fault.kind]]);
+      ctx.touch([FAULT_REQS[action.fault.kind]], FAULT_RULES[action.fault.kind]);
       applyFault(state, ctx, action.fault);
       if (action.fault.kind === 'crash') crashRoles(state, action.fault.process, programs);
       return;
@@ -161,7 +202,7 @@ function applyAction(state: State, ctx: Ctx, action: Action, programs: Programs)
 function completeCall(state: State, ctx: Ctx, key: string, programs: Programs): void {
   const pending = state.pending[key]!;
   const outcome = complete(state, ctx, key);
-  if ('error' in outcome && DEFINITE.has(outcome.error)) ctx.touch(['ERR-NO-EFFECT']);
+  if ('error' in outcome && DEFINITE.has(outcome.error)) ctx.touch(['ERR-NO-EFFECT'], 'error.definite-no-effect');
   const proc = state.procs[pending.proc]!;
   if (pending.role === null) {
     if (proc.busy === key) proc.busy = null;
@@ -172,17 +213,42 @@ function completeCall(state: State, ctx: Ctx, key: string, programs: Programs): 
   run.pendingKey = null;
   const program = programs[run.role];
   const stepReqs = [...(program.steps[run.pc]?.reqs ?? []), 'HS-STEP-ORDER'];
-  ctx.touch(stepReqs);
-  if (pending.op.op === 'send') ctx.touch(['HS-PAYLOAD-ENCODING']);
-  if (pending.op.op === 'recv') ctx.touch(['HS-RECV-EXACT']);
-  ctx.emit({ type: 'event', id: Number(run.id), proc: run.proc, label: run.label!, op: pending.op, outcome, reqs: stepReqs });
+  const label = run.label!;
+  ctx.emit({ type: 'event', id: Number(run.id), proc: run.proc, label, op: pending.op, outcome, reqs: stepReqs });
   track(run, pending.op, outcome);
-  const reaction = roleOnOutcome(program, run, outcome, roleCtx(state, run));
-  if (reaction.kind === 'retry') {
+  const reaction = roleOnOutcome(program, run, outcome, roleCtx(state, run), pending.op);
+  // The step's requirements rest on its call whatever the role makes of it; the rule says what it made.
+  const rule = stepRule(run.role, label, reaction, outcome);
+  ctx.touch(stepReqs, rule);
+  if (pending.op.op === 'send') ctx.touch(['HS-PAYLOAD-ENCODING'], rule);
+  if (pending.op.op === 'recv') ctx.touch(['HS-RECV-EXACT'], rule);
+  // Where a retry is allowed but not required, failing at once is the other way (checkers enumerate both).
+  if (reaction.kind === 'retry' && reaction.may && ctx.pick(2, 'pick.role-retry') === 1) {
+    ctx.touch(['HS-CONNECT-RETRY'], hsRule(run.role, label, 'gave-up'));
+    run.failure = { label: run.label!, error: 'ECONNREFUSED', reqs: ['HS-CONNECT-RETRY'], why: `${run.label} was refused`, cleanup: true };
+  } else if (reaction.kind === 'retry') {
     if (state.now + 1 - run.labelSince < state.config.ticks.stepTimeout) run.retryAt = state.now + 1;
-    else run.failure = { label: run.label!, error: 'ECONNREFUSED', reqs: ['HS-CONNECT-RETRY'], why: `refused for ${state.config.ticks.stepTimeout} ticks`, cleanup: true };
+    else {
+      ctx.touch(['HS-CONNECT-RETRY'], hsRule(run.role, null, 'retry-exhausted'));
+      run.failure = { label: run.label!, error: 'ECONNREFUSED', reqs: ['HS-CONNECT-RETRY'], why: `refused for ${state.config.ticks.stepTimeout} ticks`, cleanup: true };
+    }
   } else if (reaction.kind === 'fail') {
     run.failure = { label: run.label!, error: reaction.error, reqs: reaction.reqs, why: reaction.why, cleanup: true };
+  }
+}
+
+/** The rule a role's call fired: its step went on, made another call, was refused, or failed one of three ways. */
+function stepRule(role: Role, label: string, reaction: ReturnType<typeof roleOnOutcome>, outcome: Outcome): RuleId {
+  switch (reaction.kind) {
+    case 'next':
+      return hsRule(role, label);
+    case 'again':
+      return hsRule(role, label, 'partial');
+    case 'retry':
+      return hsRule(role, label, 'refused');
+    case 'fail':
+      if ('error' in outcome) return hsRule(role, null, 'call-failed');
+      return reaction.error === 'ECONNABORTED' ? hsRule(role, null, 'eof') : hsRule(role, label, 'rejected');
   }
 }
 
@@ -231,11 +297,12 @@ function startHandshake(state: State, action: Extract<Action, { type: 'handshake
   proc.busy = `h${id}`;
 }
 
-function advance(state: State, ctx: Ctx, hs: number, programs: Programs): void {
+function advance(state: State, ctx: Ctx, hs: number, programs: Programs, seen: SeenStep): void {
   const run = state.roles[String(hs)];
   if (!run || !canAdvance(state, run)) throw new Illegal(`handshake ${hs} cannot move now`);
   const proc = state.procs[run.proc]!;
   if (run.failure) {
+    if (run.failure.cleanup && run.opened.length > 0) ctx.touch(['HS-FAIL-RELEASES'], hsRule(run.role, null, 'released'));
     if (run.failure.cleanup) {
       for (const fd of run.opened) {
         const sock = state.socks[sockKey(run.proc, fd)];
@@ -244,36 +311,89 @@ function advance(state: State, ctx: Ctx, hs: number, programs: Programs): void {
     }
     run.opened = [];
     const reqs = [...run.failure.reqs, ...(run.failure.cleanup ? ['HS-FAIL-RELEASES'] : [])];
-    finish(state, ctx, run, { status: 'failed', label: run.failure.label, error: run.failure.error }, reqs);
+    if (run.failure.reqs.includes('HS-STEP-TIMEOUT')) ctx.touch(['HS-STEP-TIMEOUT'], hsRule(run.role, null, 'timeout'));
+    if (!run.failure.cleanup) ctx.touch(['FAULT-CRASH-TEARDOWN'], hsRule(run.role, null, 'crashed'));
+    finish(state, ctx, run, { status: 'failed', label: run.failure.label, error: run.failure.error }, reqs, hsRule(run.role, null, 'failed'));
     if (proc.busy === `h${run.id}`) proc.busy = null;
     return;
   }
   const program = programs[run.role];
-  const next: Next = roleNext(program, run, roleCtx(state, run));
-  if (next.kind === 'done') {
-    finish(state, ctx, run, next.outcome, ['HS-ESTABLISHED-LAYOUT', ...program.reqs]);
+  const key = roleCallKey(hs, run.seq);
+  const choices = roleChoices(program, run, roleCtx(state, run));
+  if (choices.length === 0) {
+    finish(state, ctx, run, { status: 'established', layout: program.layout(run.vars) }, ['HS-ESTABLISHED-LAYOUT', ...program.reqs], hsRule(run.role, null, 'established'));
     if (proc.busy === `h${run.id}`) proc.busy = null;
     return;
   }
-  if (run.label !== next.label) {
-    run.label = next.label;
+  const { choice, op } = chooseStep(run, program, choices, seen(key), ctx);
+  // Fig. 4A may be set up while Fig. 4 runs (HS-FS-PARALLEL): exercised wherever the role could interleave, whichever it did.
+  if (new Set(choices.map((c) => strandOf(program, c.index))).size > 1) ctx.touch(['HS-FS-PARALLEL'], 'pick.role-step');
+  roleTake(program, run, choice);
+  if (run.label !== choice.label) {
+    run.label = choice.label;
     run.labelSince = state.now;
-    if (run.hold.includes(next.label) && !run.passed.includes(next.label)) {
+    if (run.hold.includes(choice.label) && !run.passed.includes(choice.label)) {
       run.held = true;
-      ctx.touch(['HS-HOLD-RESUME']);
-      ctx.emit({ type: 'held', id: hs, proc: run.proc, label: next.label, reqs: ['HS-HOLD-RESUME'] });
+      ctx.touch(['HS-HOLD-RESUME'], hsRule(run.role, null, 'held'));
+      ctx.emit({ type: 'held', id: hs, proc: run.proc, label: choice.label, reqs: ['HS-HOLD-RESUME'] });
       return;
     }
   }
-  const key = roleCallKey(hs, run.seq);
   run.seq += 1;
   run.pendingKey = key;
-  issue(state, ctx, key, run.proc, next.op, run.id);
+  issue(state, ctx, key, run.proc, op, run.id);
   if (completable(state, key)) completeCall(state, ctx, key, programs);
 }
 
-function finish(state: State, ctx: Ctx, run: RoleRun, outcome: HandshakeOutcome, reqs: readonly string[]): void {
-  ctx.touch(reqs);
+/**
+ * The step a role makes next, and its call: the one the implementation's role reported, if the
+ * role may make it here (SPEC.md §7.1); with nothing reported yet, each step the role may make
+ * (an unobservable choice, the table's order first).
+ */
+function chooseStep(run: RoleRun, program: RoleProgram, choices: readonly Choice[], seen: ObservedStep | undefined, ctx: Ctx): { choice: Choice; op: Op } {
+  if (!seen) {
+    const choice = choices.length > 1 ? choices[ctx.pick(choices.length, 'pick.role-step')]! : choices[0]!;
+    return { choice, op: choice.op };
+  }
+  const labelled = choices.filter((c) => c.label === seen.label);
+  if (seen.call === undefined) {
+    if (labelled.length > 0) return { choice: labelled[0]!, op: labelled[0]!.op };
+  } else {
+    const allowed = labelled.find((c) => choiceAllows(c, seen.call!));
+    if (allowed) return { choice: allowed, op: seen.call };
+  }
+  throw stepOrderViolation(run.proc, program, choices, labelled, seen);
+}
+
+/** A role's call completes: the implementation's event for it must be that call, under that label, before its outcome counts. */
+function checkStepOrder(state: State, key: string, op: Op, seen: SeenStep, programs: Programs): void {
+  const observed = seen(key);
+  const run = state.roles[state.pending[key]!.role!]!;
+  if (!observed || observed.call === undefined) return;
+  if (observed.label === run.label && deepEqual(observed.call, op)) return;
+  const step = programs[run.role].steps[run.pc]!;
+  const made = { index: run.pc, step, label: run.label!, op };
+  throw stepOrderViolation(run.proc, programs[run.role], [made], observed.label === run.label ? [made] : [], observed);
+}
+
+/**
+ * HS-STEP-ORDER, naming the implementation's event. A call its step does not make, or a later
+ * step of the same strand (the step due was left out or cut short), breaks that step's own
+ * requirements first, as a payload unlike the table's does; a step of another strand made too
+ * early breaks the order alone.
+ */
+function stepOrderViolation(proc: string, program: RoleProgram, choices: readonly Choice[], labelled: readonly Choice[], seen: ObservedStep): Violation {
+  const expected = (labelled.length > 0 ? labelled : choices).map((c) => `${proc}[${c.label}]:${describeOp(c.op)}`).join(' or ');
+  const made = seen.call === undefined ? 'held' : `${describeOp(seen.call)}${seen.outcome ? `->${describeOutcome(seen.outcome)}` : ''}`;
+  const later = program.steps.findIndex((s, i) => s.label === seen.label && choices.some((c) => c.index < i && strandOf(program, c.index) === strandOf(program, i)));
+  const passed = labelled[0] ?? choices.find((c) => later >= 0 && c.index < later && strandOf(program, c.index) === strandOf(program, later));
+  const reqs = passed ? [...passed.step.reqs, 'HS-STEP-ORDER'] : ['HS-STEP-ORDER'];
+  const why = labelled.length > 0 ? 'the step makes another call' : `the role's next step is ${[...new Set(choices.map((c) => c.label))].join(' or ')}`;
+  return new Violation(reqs, `${expected} (${why})`, `${proc}[${seen.label}]:${made}`);
+}
+
+function finish(state: State, ctx: Ctx, run: RoleRun, outcome: HandshakeOutcome, reqs: readonly string[], rule: RuleId): void {
+  ctx.touch(reqs, rule);
   ctx.emit({ type: 'done', id: Number(run.id), proc: run.proc, outcome, reqs });
   delete state.roles[run.id];
 }

@@ -9,6 +9,7 @@
  */
 import type { Address, ErrorCode, Op, Outcome, Role, RoleParams } from '../spec/messages.ts';
 import type { Family, WorldConfig } from '../spec/config.ts';
+import type { RuleId } from './rules.ts';
 
 export interface ProcState {
   readonly host: string;
@@ -110,6 +111,8 @@ export interface Decided {
   readonly alternatives?: readonly Outcome[];
   readonly reqs: readonly string[];
   readonly why: string;
+  /** The rule that decided it (rules.ts), fired when the outcome is given. */
+  readonly rule: RuleId;
 }
 
 export interface RoleRun {
@@ -121,8 +124,12 @@ export interface RoleRun {
   /** Index of the step under way in the role's program. */
   pc: number;
   vars: Record<string, number | string>;
-  /** Bytes gathered so far by a whole-message receive. */
+  /** Bytes moved so far by the step under way: received by a whole-message receive, sent by a send. */
   buf: string;
+  /** Per strand of the role's table, the index of its next step (roles.ts `Progress`). */
+  heads?: readonly number[];
+  /** The step under way has made a call and goes on with the next (a partial message, a refused connect). */
+  mid?: boolean;
   /** The label of the step under way, and the tick it began (or resumed). */
   label: string | null;
   labelSince: number;

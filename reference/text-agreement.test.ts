@@ -188,9 +188,8 @@ describe('PROTOCOL.md §handshake: the call a role was blocked in when its proce
 describe('SPEC.md §14: an immediate reset and the transmissions in flight on its connection', () => {
   const ROWS: readonly { name: string; req: string; run: (sim: Sim) => { process: string; fd: number } ; inflight: number }[] = [
     {
-      // §3.3 close: the queued connection's closed end drops what reaches it later; until then
-      // the bytes are the connecting side's, in flight.
-      name: 'a listener closes with a connection queued: the connecting side\'s bytes keep travelling',
+      // §3.3 close, §14: an immediate reset like the other two — what was in flight is dropped with it.
+      name: 'a listener closes with a connection queued: what the connecting side had in flight is gone',
       req: 'DATA-LISTENER-CLOSE-RESETS',
       run: (sim) => {
         const lis = sim.fd('S', 'dss');
@@ -203,7 +202,7 @@ describe('SPEC.md §14: an immediate reset and the transmissions in flight on it
         sim.value('S', { op: 'close', fd: lis });
         return { process: 'C', fd: c };
       },
-      inflight: 4,
+      inflight: 0,
     },
     {
       // §10.1: the storage system removes the connection, with the buffers its bytes are in.

@@ -289,6 +289,8 @@ export function closeSocket(state: State, ctx: Ctx, sock: Sock): void {
       const conn = state.conns[connId];
       if (!conn) continue;
       conn.ends[1].open = false;
+      // An immediate reset, like the reset fault's and recover's: what is in flight on the connection is dropped (SPEC.md §14).
+      state.flights = state.flights.filter((f) => f.kind === 'syn' || f.conn !== conn.id);
       resetEnd(state, conn, 0, 'DATA-LISTENER-CLOSE-RESETS');
       gcConn(state, conn);
     }

@@ -115,3 +115,30 @@ describe('EBADF for a descriptor the model has open is a dispatch fault, for a h
     if (!verdict.ok) expect(verdict.failure.reqs[0], `${verdict.failure.reqs.join(', ')}: ${verdict.failure.expected} / ${verdict.failure.actual}`).toBe('DISPATCH-BY-VALUE');
   });
 });
+
+describe('an answer a fault of the epoch made due names that fault first', () => {
+  test('FAULT-HEAL-DELIVERS: a recv whose bytes the partition held, left pending after the heal', () => {
+    const sim = new Sim();
+    const [c, s] = sim.netPair();
+    sim.fault({ kind: 'partition', hosts: ['cli', 'srv'] });
+    sim.call('C', { op: 'send', fd: c, data: hex('ab') });
+    const recv = sim.start('S', { op: 'recv', fd: s, max: 8 });
+    expect(sim.result(recv)).toBeUndefined();
+    const heal: EpochInput = { first: [{ type: 'fault', fault: { kind: 'heal', hosts: ['cli', 'srv'] } }], issues: [] };
+    const failure = failureOf([sim.state], heal, observed([], [recv]));
+    expect(failure.reqs[0]).toBe('FAULT-HEAL-DELIVERS');
+  });
+
+  test('a recv the fault did not concern keeps its own requirement', () => {
+    const sim = new Sim();
+    const [c, s] = sim.netPair();
+    sim.call('C', { op: 'send', fd: c, data: hex('ab') });
+    // The recv's bytes were there before the epoch; the fault is on another link.
+    const recv = sim.start('S', { op: 'recv', fd: s, max: 8 });
+    expect(sim.result(recv)).toEqual({ value: { data: hex('ab') } });
+    const recv2 = sim.start('S', { op: 'recv', fd: s, max: 8 });
+    const partition: EpochInput = { first: [{ type: 'fault', fault: { kind: 'partition', hosts: ['cli', 'srv'] } }], issues: [] };
+    const failure = failureOf([sim.state], partition, observed([[recv2, { value: { data: hex('zz') } }]]));
+    expect(failure.reqs[0]).toBe('DATA-RECV-NONEMPTY-PREFIX');
+  });
+});

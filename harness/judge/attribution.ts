@@ -6,7 +6,7 @@
  * failures rank against each other, so that the failure a person reads
  * first names the likeliest cause.
  */
-import { type Action, type Emission, type State, FAULT_REQS, blockedReason, describeHandshakeOutcome, describeOp, describeOutcome, sockKey } from '../../reference/index.ts';
+import { type Action, type Emission, type State, FAULT_REQS, blockedReason, enabledActions, describeHandshakeOutcome, describeOp, describeOutcome, sockKey } from '../../reference/index.ts';
 import type { Op, Outcome } from '../../spec/messages.ts';
 import type { Observed, RoleMessage } from './epoch-types.ts';
 
@@ -135,15 +135,17 @@ export function arrivalOfKey(observed: Observed, key: string | null, cursors: Re
 }
 
 /**
- * The requirement of a fault the harness applied this epoch when it was that fault that decided a
- * call's answer (a heal delivering a held connect): an answer missing or unlike the model's there
- * was produced by the fault's rule before the call's own, so the fault's requirement comes first.
+ * The requirement of a fault the harness applied this epoch when it was that fault that let a
+ * pending call complete or decided its answer (a heal delivering a held connect, or the bytes a
+ * recv waits for): an answer missing or unlike the model's there was produced by the fault's rule
+ * before the call's own, so the fault's requirement comes first.
  */
 export function decidedByFault(before: State, action: Action, after: State, key: string): string | null {
   if (action.type !== 'fault') return null;
   const was = before.pending[key];
-  const now = after.pending[key];
-  return was && !was.result && now?.result ? FAULT_REQS[action.fault.kind] : null;
+  if (!was || was.result) return null;
+  const completes = (state: State): boolean => enabledActions(state).some((a) => a.type === 'complete' && a.key === key);
+  return after.pending[key]?.result || (!completes(before) && completes(after)) ? FAULT_REQS[action.fault.kind] : null;
 }
 
 /** A role's next message as a failure's `actual` shows it, after the process name. */

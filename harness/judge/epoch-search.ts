@@ -12,11 +12,18 @@
  * against what was observed; `fail` keeps the failure that got furthest;
  * `seenBefore` memoises on (model state, what has been explained) once a
  * search is big enough for it to pay.
+ *
+ * Dynamic ports that connects still pending took, and that nothing in the
+ * epoch names, are renamed canonically as soon as a step has chosen them
+ * (renaming.ts): the states that differ only in those ports are one node,
+ * and one state of the next frontier, whatever order the calls arrived in.
  */
 import type { CheckerLimits, EpochInput, EpochVerdict, Failure, Observed, RoleMessage } from './epoch-types.ts';
+import { type NamedPorts, type OpenPorts, canonicalPorts, openSockets, portsNamed, portsNamedBy } from './renaming.ts';
 import {
   type Action,
   type Emission,
+  type ObservedStep,
   type SoftFinding,
   type State,
   describeEmission,
@@ -27,15 +34,38 @@ import {
   step,
 } from '../../reference/index.ts';
 import { deepEqual } from '../../reference/equal.ts';
-import { type Blame, RANK_MISMATCH, RANK_VIOLATION, describeMessage, lateReqs, misrouted, unexplainedMessage, unexplainedResult, whose } from './attribution.ts';
+import {
+  type Blame,
+  type Standing,
+  RANK_MISMATCH,
+  RANK_VIOLATION,
+  arrivalOfKey,
+  decidedByFault,
+  describeMessage,
+  explainedPrefix,
+  lateReqs,
+  misrouted,
+  misroutedEvent,
+  outranks,
+  unexplainedMessage,
+  unexplainedResult,
+  whose,
+} from './attribution.ts';
 import type { Outcome } from '../../spec/messages.ts';
+
+/** Added to the progress of a failure no order of the other answers can avoid (a role's own step order), so that it is the one reported. */
+const DECISIVE = 1_000_000;
 
 /** Nodes an epoch's search visits before it starts remembering the states it has seen. */
 const MEMO_AFTER_NODES = 16;
 
 export class CheckerGaveUp extends Error {
-  constructor(readonly nodes: number, why = `after ${nodes} search nodes: the epoch has too many possible orders`) {
-    super(`the checker gave up ${why}`);
+  constructor(
+    readonly nodes: number,
+    /** Why, for people: which limit the epoch went past. */
+    readonly reason = `after ${nodes} search nodes, the epoch has too many possible orders`,
+  ) {
+    super(`the checker gave up: ${reason}`);
   }
 }
 
@@ -52,6 +82,8 @@ interface Node {
   readonly emissions: readonly Emission[];
   readonly soft: readonly SoftFinding[];
   readonly touched: readonly string[];
+  /** The rules (reference/rules.ts) the step took. */
+  readonly rules: readonly string[];
 }
 
 /** What the steps from the root to this node emitted, found and touched — walked back only where needed. */
@@ -62,6 +94,17 @@ function along<T>(node: Node, part: (n: Node) => readonly T[]): T[] {
 }
 
 const same = deepEqual;
+
+/** A role's messages by call: the n-th event, or the `held` that came where the n-th event is due. */
+function stepsOf(messages: readonly RoleMessage[]): ObservedStep[] {
+  const steps: ObservedStep[] = [];
+  let seq = 0;
+  for (const message of messages) {
+    if (message.type === 'event') steps[seq++] = { label: message.label, call: message.call, outcome: message.outcome };
+    else if (message.type === 'held') steps[seq] = { label: message.label };
+  }
+  return steps;
+}
 
 type StepResult = ReturnType<typeof step>;
 type RoleEmission = Exclude<Emission, { type: 'result' }>;
@@ -81,13 +124,24 @@ export function searchEpoch(frontier: readonly State[], input: EpochInput, obser
 class EpochSearch {
   /** Nodes where every answer was explained, one per distinct end state (the next frontier). */
   private readonly solutions: Node[] = [];
+  /** Per solution, the ports its pending connects took that nobody observed (renamed canonically), or null. */
+  private readonly openPorts: (OpenPorts | null)[] = [];
+  /** Ports the epoch names (its calls, its answers, what its start states refer to): never renamed. */
+  private readonly named: NamedPorts = new Set();
+  /** Calls pending before the epoch: the inspection after the epoch that issued them has shown their ports. */
+  private readonly earlier = new Set<string>();
   /** Fingerprints of the solutions' end states; kept only once there is more than one solution. */
   private readonly ends = new Set<string>();
   private readonly seen = new Set<string>();
   private best: Failure | null = null;
+  /** Where the kept failure stands (attribution.ts `outranks`). */
+  private standing: Standing | null = null;
   private nodes = 0;
-  /** The role call keys map to event messages: the n-th call of a handshake is its n-th event. */
-  private readonly eventOutcomes = new Map<number, Outcome[]>();
+  /**
+   * The role call keys map to event messages: the n-th call of a handshake is its n-th event,
+   * and a `held` just before it gives its label before the call is made.
+   */
+  private readonly eventSteps = new Map<number, ObservedStep[]>();
 
   constructor(
     private readonly input: EpochInput,
@@ -96,20 +150,24 @@ class EpochSearch {
     private readonly forbidSoft: boolean,
   ) {
     for (const [hs, log] of observed.roles) {
-      this.eventOutcomes.set(
-        hs,
-        log.messages.filter((m): m is Extract<RoleMessage, { type: 'event' }> => m.type === 'event').map((m) => m.outcome),
-      );
+      this.eventSteps.set(hs, stepsOf(log.messages));
+      portsNamed(log.messages, this.named);
     }
+    portsNamed(input, this.named);
+    portsNamed([...observed.results.values()], this.named);
   }
 
   run(frontier: readonly State[]): EpochVerdict {
     for (const state of frontier) {
-      this.visit({ state, branched: frontier.length > 1, firstDone: 0, issued: this.input.issues.map(() => false), consumed: new Set(), cursors: new Map(), parent: null, emissions: [], soft: [], touched: [] });
+      portsNamedBy(state, this.named);
+      for (const key of Object.keys(state.pending)) this.earlier.add(key);
+    }
+    for (const state of frontier) {
+      this.visit({ state, branched: frontier.length > 1, firstDone: 0, issued: this.input.issues.map(() => false), consumed: new Set(), cursors: new Map(), parent: null, emissions: [], soft: [], touched: [], rules: [] });
       if (this.full()) break;
     }
     // Dropping a possible state could later blame a correct implementation: give up instead.
-    if (this.full()) throw new CheckerGaveUp(this.nodes, `: the answers leave more than ${this.limits.maxStates} possible states of the world`);
+    if (this.full()) throw new CheckerGaveUp(this.nodes, `the answers leave more than ${this.limits.maxStates} possible states of the world`);
     return this.verdict();
   }
 
@@ -123,7 +181,9 @@ class EpochSearch {
     const first = solutions[0]!;
     const touched = new Set<string>(['CLOCK-SETTLE-EXACT']);
     for (const s of solutions) for (const req of along(s, (n) => n.touched)) touched.add(req);
-    return { ok: true, frontier: solutions.map((s) => s.state), path: along(first, (n) => n.emissions), soft: along(first, (n) => n.soft), touched, nodes };
+    const rules = new Set<string>();
+    for (const s of solutions) for (const rule of along(s, (n) => n.rules)) rules.add(rule);
+    return { ok: true, frontier: solutions.map((s) => s.state), open: this.openPorts, path: along(first, (n) => n.emissions), soft: along(first, (n) => n.soft), touched, rules, nodes };
   }
 
   /** More solutions than the frontier may hold: the search stops. */
@@ -143,9 +203,10 @@ class EpochSearch {
     if (node.firstDone < this.input.first.length) {
       const action = this.input.first[node.firstDone]!;
       const results = this.outcomesOf(node.state, action);
+      const twins = results.length > 1 ? new Set<string>() : null;
       for (const result of results) {
         const next = this.follow(node, action, result, -1, node.firstDone + 1, results.length > 1);
-        if (next) this.visit(next);
+        if (next && !this.twin(twins, next)) this.visit(next);
       }
       return;
     }
@@ -157,13 +218,26 @@ class EpochSearch {
     }
     for (const candidate of candidates) {
       const results = this.outcomesOf(node.state, candidate.action);
+      const twins = results.length > 1 ? new Set<string>() : null;
       for (const result of results) {
         const next = this.follow(node, candidate.action, result, candidate.issue, node.firstDone, candidates.length > 1 || results.length > 1);
-        if (next) this.visit(next);
+        if (next && !this.twin(twins, next)) this.visit(next);
         if (this.full()) return;
       }
     }
     if (unobserved.length > 0 && this.allExplained(node)) this.shouldHaveCompleted(node, unobserved[0]!);
+  }
+
+  /**
+   * One way of a step that leads where another way of it already led: with unobserved ports
+   * renamed, every free port a pending connect may have taken is one node, visited once.
+   */
+  private twin(twins: Set<string> | null, node: Node): boolean {
+    if (!twins) return false;
+    const key = `${fingerprint(node.state)}|${[...node.consumed].sort().join()}|${[...node.cursors].join(';')}|${JSON.stringify(node.soft)}`;
+    if (twins.has(key)) return true;
+    twins.add(key);
+    return false;
   }
 
   /** Memoising visited states prunes searches that blow up; a small one is cheaper without it. */
@@ -202,7 +276,7 @@ class EpochSearch {
     const stack: number[][] = [[]];
     while (stack.length > 0) {
       const prefix = stack.pop()!;
-      const result = step(state, action, { observed: (key) => this.observe(key), choices: prefix });
+      const result = step(state, action, { observed: (key) => this.observe(key), observedStep: (key) => this.observeStep(key), choices: prefix });
       results.push(result);
       if (result.kind === 'illegal') break;
       const points = result.choicePoints;
@@ -217,7 +291,13 @@ class EpochSearch {
   private follow(node: Node, action: Action, result: StepResult, issue: number, firstDone: number, branched: boolean): Node | null {
     if (result.kind === 'illegal') throw new Error(`harness sent an impossible ${action.type}: ${result.reason}`);
     if (result.kind === 'violation') {
-      this.fail(node, RANK_VIOLATION, misrouted(node.state, action, result.violation), result.violation.expected, whose(node.state, action, result.violation.key) + result.violation.actual);
+      // A role's own event that its table does not allow there fails whatever order the rest
+      // took: it is reported before failures that other orders reach further on (a peer's recv
+      // of bytes the role never sent in the table's way).
+      const ownOrder = (action.type === 'advance' || action.type === 'complete') && result.violation.reqs.includes('HS-STEP-ORDER');
+      const reqs = misrouted(node.state, action, result.violation, (key) => this.observeStep(key)?.call);
+      const key = result.violation.key ?? (action.type === 'call' ? String(action.id) : null);
+      this.fail(node, RANK_VIOLATION, reqs, result.violation.expected, whose(node.state, action, result.violation.key) + result.violation.actual, [], ownOrder, arrivalOfKey(this.observed, key, node.cursors));
       return null;
     }
     return this.match(node, result, issue, firstDone, branched);
@@ -225,13 +305,21 @@ class EpochSearch {
 
   // ── matching observed answers ────────────────────────────────────────────
 
+  /** The sockets of a state whose implicit port only this epoch chose, and nothing observed. */
+  private openIn(state: State): string[] {
+    return openSockets(state, (key) => !this.earlier.has(key) && this.observe(key) === undefined, this.named);
+  }
+
   /** The outcome observed for a completion key: a call's result ("17"), or a role's n-th event ("h5.2"). */
   private observe(key: string): Outcome | undefined {
-    if (key.startsWith('h')) {
-      const [hs, seq] = key.slice(1).split('.').map(Number) as [number, number];
-      return this.eventOutcomes.get(hs)?.[seq];
-    }
+    if (key.startsWith('h')) return this.observeStep(key)?.outcome;
     return this.observed.results.get(Number(key));
+  }
+
+  /** What a role reported for its call key "h5.3": the label, call and outcome of its fourth event, or the label it is held before. */
+  private observeStep(key: string): ObservedStep | undefined {
+    const [hs, seq] = key.slice(1).split('.').map(Number) as [number, number];
+    return this.eventSteps.get(hs)?.[seq];
   }
 
   /** Arrival position of the answer an action would explain, to try the likeliest order first. */
@@ -259,7 +347,7 @@ class EpochSearch {
     }
     const issued = issuedIndex >= 0 ? node.issued.map((b, i) => b || i === issuedIndex) : node.issued;
     return {
-      state: result.state,
+      state: canonicalPorts(result.state, this.openIn(result.state), this.named).state,
       branched: node.branched || branched,
       firstDone,
       issued,
@@ -269,6 +357,7 @@ class EpochSearch {
       emissions: result.emissions,
       soft: result.soft,
       touched: result.touched,
+      rules: result.rules,
     };
   }
 
@@ -276,11 +365,11 @@ class EpochSearch {
   private matchResult(node: Node, emission: Extract<Emission, { type: 'result' }>, touched: readonly string[], consumed: Set<number>): boolean {
     const answer = this.observed.results.get(emission.id);
     if (answer === undefined || consumed.has(emission.id)) {
-      this.fail(node, RANK_MISMATCH, lateReqs(emission, touched), `${describeEmission(emission)} (it can complete now)`, 'no answer by settle', [emission]);
+      this.fail(node, RANK_MISMATCH, this.faultFirst(node, String(emission.id), lateReqs(emission, touched)), `${describeEmission(emission)} (it can complete now)`, 'no answer by settle', [emission]);
       return false;
     }
     if (!same(answer, emission.outcome)) {
-      this.fail(node, RANK_MISMATCH, touched, describeEmission(emission), describeOutcome(answer), [emission]);
+      this.fail(node, RANK_MISMATCH, this.faultFirst(node, String(emission.id), touched), describeEmission(emission), describeOutcome(answer), [emission], false, this.observed.arrival.get(`r${emission.id}`));
       return false;
     }
     consumed.add(emission.id);
@@ -301,8 +390,9 @@ class EpochSearch {
           : message.type === 'done' && same(message.outcome, emission.outcome));
     if (!ok) {
       const rank = message === undefined ? RANK_MISMATCH : RANK_VIOLATION;
-      const reqs = message === undefined ? lateReqs(emission, emission.reqs) : emission.reqs;
-      this.fail(node, rank, reqs, describeEmission(emission), `${emission.proc}${describeMessage(emission.id, message)}`, [emission]);
+      const reqs = message === undefined ? lateReqs(emission, emission.reqs) : misroutedEvent(node.state, emission.proc, message, emission.reqs);
+      const at = message === undefined ? Infinity : this.observed.arrival.get(`h${emission.id}#${cursor}`);
+      this.fail(node, rank, reqs, describeEmission(emission), `${emission.proc}${describeMessage(emission.id, message)}`, [emission], false, at);
       return false;
     }
     cursors.set(emission.id, cursor + 1);
@@ -340,16 +430,14 @@ class EpochSearch {
   /** Keep a solution whose end state is new; ends are told apart only once there is more than one (most epochs have one). */
   private keepSolution(node: Node): void {
     const { solutions, ends } = this;
-    if (solutions.length === 0) {
-      solutions.push(node);
-      return;
-    }
-    if (ends.size === 0) ends.add(fingerprint(solutions[0]!.state));
-    const end = fingerprint(node.state);
-    if (!ends.has(end)) {
+    if (solutions.length > 0) {
+      if (ends.size === 0) ends.add(fingerprint(solutions[0]!.state));
+      const end = fingerprint(node.state);
+      if (ends.has(end)) return;
       ends.add(end);
-      solutions.push(node);
     }
+    solutions.push(node);
+    this.openPorts.push(canonicalPorts(node.state, this.openIn(node.state), this.named).ports);
   }
 
   // ── ranking failures ─────────────────────────────────────────────────────
@@ -359,17 +447,40 @@ class EpochSearch {
     return node.firstDone + node.issued.filter(Boolean).length + node.consumed.size + [...node.cursors.values()].reduce((a, b) => a + b, 0);
   }
 
-  /** Keep the failure that explained the most answers; of two that explained as many, the higher rank. */
-  private fail(node: Node, rank: number, reqs: readonly string[], expected: string, actual: string, extra: readonly Emission[] = []): void {
-    const progress = this.progressOf(node);
+  /**
+   * Keep the failure at the earliest answer no order explains (attribution.ts `outranks`); a failure
+   * about that same answer from another order adds the requirements it names after the first's.
+   * `at` is the arrival of the answer the failure is about (Infinity: none arrived).
+   */
+  private fail(node: Node, rank: number, reqs: readonly string[], expected: string, actual: string, extra: readonly Emission[] = [], decisive = false, at = Infinity): void {
+    const progress = this.progressOf(node) + (decisive ? DECISIVE : 0);
+    const standing: Standing = { decisive, prefix: explainedPrefix(this.observed, node.consumed, node.cursors), at, rank, progress };
     const best = this.best;
-    if (!best || progress > best.progress || (progress === best.progress && rank > best.rank)) {
+    if (outranks(standing, this.standing)) {
       this.best = { reqs, expected, actual, path: [...along(node, (n) => n.emissions), ...extra], progress, rank };
+      this.standing = standing;
+    } else if (best && this.standing && at !== Infinity && standing.decisive === this.standing.decisive && standing.prefix === this.standing.prefix && at === this.standing.at) {
+      const also = reqs.filter((r) => !best.reqs.includes(r));
+      if (also.length > 0) this.best = { ...best, reqs: [...best.reqs, ...also] };
     }
   }
 
-  private blame(node: Node, blame: Blame): void {
-    this.fail(node, blame.rank, blame.reqs, blame.expected, blame.actual);
+  /**
+   * A call's answer a fault of this epoch decided (a heal delivering a held connect): the fault's
+   * requirement first, then the call's own. The steps from the epoch's start are walked back to
+   * the one that decided it.
+   */
+  private faultFirst(node: Node, key: string, reqs: readonly string[]): readonly string[] {
+    for (let n: Node | null = node; n?.parent; n = n.parent) {
+      if (n.firstDone === n.parent.firstDone) continue;
+      const req = decidedByFault(n.parent.state, this.input.first[n.parent.firstDone]!, n.state, key);
+      if (req) return [req, ...reqs.filter((r) => r !== req)];
+    }
+    return reqs;
+  }
+
+  private blame(node: Node, blame: Blame, at: number): void {
+    this.fail(node, blame.rank, blame.reqs, blame.expected, blame.actual, [], false, at);
   }
 
   /** An answer no order of the model's actions produces: the model has the call blocked, or the role cannot move. */
@@ -377,12 +488,14 @@ class EpochSearch {
     const candidates: { at: number; report: () => void }[] = [];
     for (const [id, outcome] of this.observed.results) {
       if (node.consumed.has(id)) continue;
-      candidates.push({ at: this.observed.arrival.get(`r${id}`) ?? 0, report: () => this.blame(node, unexplainedResult(node.state, id, outcome)) });
+      const at = this.observed.arrival.get(`r${id}`) ?? 0;
+      candidates.push({ at, report: () => this.blame(node, unexplainedResult(node.state, id, outcome), at) });
     }
     for (const [hs, log] of this.observed.roles) {
       const cursor = node.cursors.get(hs) ?? log.consumed;
       if (cursor >= log.messages.length) continue;
-      candidates.push({ at: this.observed.arrival.get(`h${hs}#${cursor}`) ?? 0, report: () => this.blame(node, unexplainedMessage(node.state, hs, log.messages[cursor])) });
+      const at = this.observed.arrival.get(`h${hs}#${cursor}`) ?? 0;
+      candidates.push({ at, report: () => this.blame(node, unexplainedMessage(node.state, hs, log.messages[cursor]), at) });
     }
     candidates.sort((a, b) => a.at - b.at);
     candidates[0]?.report();
@@ -394,6 +507,8 @@ class EpochSearch {
     if (result.kind !== 'ok') return;
     const emission = result.emissions[0];
     if (!emission) return;
-    this.fail(node, RANK_MISMATCH, lateReqs(emission, result.touched), `${describeEmission(emission)} (it can complete now)`, 'still pending at settle', [emission]);
+    const key = action.type === 'complete' ? action.key : null;
+    const reqs = key === null ? lateReqs(emission, result.touched) : this.faultFirst(node, key, lateReqs(emission, result.touched));
+    this.fail(node, RANK_MISMATCH, reqs, `${describeEmission(emission)} (it can complete now)`, 'still pending at settle', [emission]);
   }
 }

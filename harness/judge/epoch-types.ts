@@ -5,6 +5,7 @@
  */
 import type { Action, Emission, SoftFinding, State } from '../../reference/index.ts';
 import type { HandshakeOutcome, Op, Outcome } from '../../spec/messages.ts';
+import type { OpenPorts } from './renaming.ts';
 
 export type RoleMessage =
   | { readonly type: 'event'; readonly label: string; readonly call: Op; readonly outcome: Outcome }
@@ -50,10 +51,14 @@ export type EpochVerdict =
   | {
       readonly ok: true;
       readonly frontier: State[];
+      /** Per state of the frontier, the ports its pending connects took that nobody has observed (renamed canonically), or null. */
+      readonly open: readonly (OpenPorts | null)[];
       /** Emissions in the order that explained them (the first solution). */
       readonly path: readonly Emission[];
       readonly soft: readonly SoftFinding[];
       readonly touched: ReadonlySet<string>;
+      /** The rules (reference/rules.ts) the explaining orders took, over every solution. */
+      readonly rules: ReadonlySet<string>;
       readonly nodes: number;
     }
   | { readonly ok: false; readonly failure: Failure; readonly nodes: number };

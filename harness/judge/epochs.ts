@@ -9,7 +9,9 @@
  * a wrong answer, and inspects to find a broken invariant behind it, which
  * decide only which requirement the failure is reported under. `inspect`
  * compares the implementation's own inspection with the frontier and keeps
- * the states it matches.
+ * the states it matches — renaming first the ports pending connects took that
+ * the epoch could not observe (renaming.ts), which is why an epoch that leaves
+ * such ports is always followed by an inspection.
  */
 import { type EpochInput, type EpochVerdict, type Failure, type Observed, type RoleMessage, type CheckerLimits, DEFAULT_LIMITS, checkEpoch } from './checker.ts';
 import type { Settled, Session } from '../drive/session.ts';
@@ -19,6 +21,7 @@ import type { WorldConfig } from '../../spec/config.ts';
 import type { Goals } from './goals.ts';
 import type { RunRecord } from './record.ts';
 import { type DiffContext, diffInspections, normalise } from './inspection-diff.ts';
+import { type OpenPorts, resolvePorts } from './renaming.ts';
 
 /** How long, after a failure with an answer missing, further settles wait for that answer to turn up late. */
 export const LATE_PROBE_MS = 100;
@@ -43,6 +46,8 @@ export interface EpochsParts {
 
 export class Epochs {
   private frontier: State[];
+  /** Per state of the frontier, its ports nobody has observed yet (named canonically until an inspection shows them), or null. */
+  private open: readonly (OpenPorts | null)[] = [null];
   /** Every handshake's messages so far, and how many earlier epochs explained; dropped once it is done. */
   private readonly logs = new Map<number, { messages: RoleMessage[]; consumed: number }>();
 
@@ -70,7 +75,7 @@ export class Epochs {
     const verdict = checkEpoch(this.frontier, input, observed, this.options.limits ?? DEFAULT_LIMITS);
     if (!verdict.ok) return this.blame(index, verdict.failure);
     this.accept(verdict, input);
-    if (this.options.thorough || this.frontier.length > 1) await this.inspect(index);
+    if (this.options.thorough || this.frontier.length > 1 || this.open.some(Boolean)) await this.inspect(index);
     return settled.replies as Reply[];
   }
 
@@ -151,11 +156,14 @@ export class Epochs {
     record.note(...verdict.path);
     goals.notePath(verdict.path, input, this.state);
     this.frontier = verdict.frontier;
+    this.open = verdict.open;
+    record.stats.frontierMax = Math.max(record.stats.frontierMax, verdict.frontier.length);
     for (const [id, log] of this.logs) {
       log.consumed = log.messages.length;
       if (log.messages.at(-1)?.type === 'done') this.logs.delete(id);
     }
     record.touch(verdict.touched);
+    record.fire(verdict.rules);
     record.soft.push(...verdict.soft);
   }
 
@@ -172,13 +180,19 @@ export class Epochs {
     }
     record.touch(INVARIANT_REQS);
     const observed = normalise(view);
-    const matching = this.frontier.filter((state) => observed === normalise(inspect(state)));
+    // A state's unobserved ports become the ones the implementation shows, where its pool allows them.
+    const named = this.frontier.map((state, i) => {
+      const open = this.open[i];
+      return open ? (resolvePorts(state, open, view) ?? state) : state;
+    });
+    const matching = named.filter((state) => observed === normalise(inspect(state)));
     if (matching.length === 0) {
-      const difference = diffInspections(inspect(this.frontier[0]!), view, { state: this.frontier[0]!, ...this.parts.contextOf(index) });
+      const difference = diffInspections(inspect(named[0]!), view, { state: named[0]!, ...this.parts.contextOf(index) });
       record.note(`inspect: ${difference.text}`);
       record.fail(index, difference.reqs, difference.expected, difference.actual);
     }
     record.touch(['WIRE-INSPECT-MATCHES']);
     this.frontier = matching;
+    this.open = matching.map(() => null);
   }
 }

@@ -239,12 +239,18 @@ export function planStepArb(shape: PlanShape = {}): fc.Arbitrary<PlanStep> {
     { weight: w.tick ?? 2, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 1, max: 3 }) }) },
     { weight: w.fault ?? 2, arbitrary: faultPlanArb(shape.faults).map((fault) => ({ t: 'fault' as const, fault })) },
     { weight: w.handshake ?? 1, arbitrary: handshakePlanArb(shape.handshakes).map((plan) => ({ t: 'hs' as const, plan })) },
-    ...MACRO_ARMS.map(({ key, arbitrary }) => ({ weight: w[key] ?? 1, arbitrary: arbitrary.map((macro) => ({ t: 'macro' as const, macro })) })),
+    ...MACRO_ARMS.map(({ key, arbitrary }) => ({ weight: w[key] ?? 1, arbitrary: arbitrary.map((macro) => ({ t: 'macro' as const, macro: ofFamily(macro, shape.calls?.dss) })) })),
   ];
   return fc.oneof(...arms.filter((a) => a.weight > 0));
 }
 
 const famArb = fc.constantFrom('dss' as const, 'net' as const);
+
+/** A property that draws sockets of one family only (`dss` share 0 or 1) gets macros of that family only. */
+function ofFamily(macro: MacroPlan, dss: number | undefined): MacroPlan {
+  if (!('family' in macro) || dss === undefined || (dss > 0 && dss < 1)) return macro;
+  return { ...macro, family: dss === 0 ? 'net' : 'dss' };
+}
 
 const MACRO_ARMS: readonly { key: 'raceBind' | 'staleConnect' | 'reuseUnread' | 'queueFill' | 'stgDown' | 'crossStg'; arbitrary: fc.Arbitrary<MacroPlan> }[] = [
   { key: 'stgDown', arbitrary: fc.record({ m: fc.constant('stg-down' as const), g: sel, a: sel }) },

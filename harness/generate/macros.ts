@@ -232,7 +232,11 @@ function* queueFill(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'queue-fil
   if (ready.length < 2) return;
   const listener = ready[Math.abs(macro.a) % ready.length]!;
   const backlog = 1 + (Math.abs(macro.backlog) % 2);
-  const lfd = yield* listenerAt(ctx, listener, family, macro.a, backlog);
+  // STP: the STG with the most free ports, since the listener and every connector take one (the first, on a tie).
+  const stgs = ctx.state.config.stgs;
+  const free = stgs.map((g) => g.ports[1] - g.ports[0] + 1 - Object.values(ctx.state.socks).filter((s) => s.holdsPort && s.local && 'stg' in s.local && s.local.stg === g.id).length);
+  const roomiest = free.indexOf(Math.max(...free));
+  const lfd = yield* listenerAt(ctx, listener, family, family === 'dss' ? roomiest : macro.a, backlog);
   if (lfd === undefined) return;
   const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
   const connected: { process: string; fd: number }[] = [];

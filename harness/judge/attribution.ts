@@ -2,9 +2,10 @@
  * Attribution: the words and requirements a checker failure carries. Who
  * answered ("C:socket(dss)->"), which requirement an answer left out at
  * settle breaks, when EBADF means the dispatch layer lost a descriptor, how a
- * role's message reads, what an answer no order explains blames, and how
- * failures rank against each other, so that the failure a person reads
- * first names the likeliest cause.
+ * role's message reads, what an answer no order explains blames, which
+ * fault of the epoch decided an answer, and how failures rank against each
+ * other: the failure reported is at the earliest answer no order explains,
+ * named after the rule that produced that difference, the others after it.
  */
 import { type Action, type Emission, type State, FAULT_REQS, blockedReason, enabledActions, describeHandshakeOutcome, describeOp, describeOutcome, sockKey } from '../../reference/index.ts';
 import type { Op, Outcome } from '../../spec/messages.ts';

@@ -28,10 +28,12 @@ import type { CheckerLimits, EpochInput, EpochVerdict, Observed } from './epoch-
 /**
  * The frontier may hold up to 1,024 states. Connects held up by a delay or a partition each keep
  * an implicit bind to a dynamic port nobody has observed yet, and arrive in an order nobody has
- * observed either: with four of them the possible worlds multiply past a few hundred before the
- * next inspection (after the epoch) collapses them. 64 made the checker give up on correct
- * implementations at ordinary seeds (an exit 2, never a verdict); 1,024 costs seconds, not minutes,
- * in the rare epochs that need it.
+ * observed either. The ports no longer multiply the states — the search keeps them as one state,
+ * renamed canonically until the inspection after the epoch shows them (renaming.ts) — but the
+ * orders still do, and the queue-or-hold choices at a listener with them: a default check stays
+ * within a dozen states, and the limit is there for what no seed has shown yet. A give-up ends only
+ * its property (an exit 2, never a verdict); 1,024 costs seconds, not minutes, in an epoch that
+ * needs it.
  */
 export const DEFAULT_LIMITS: CheckerLimits = { maxStates: 1024, maxNodes: 200_000 };
 

@@ -20,7 +20,7 @@ import type { HandshakeOutcome, Outcome, Reply } from '../../spec/messages.ts';
 import type { WorldConfig } from '../../spec/config.ts';
 import type { Goals } from './goals.ts';
 import type { RunRecord } from './record.ts';
-import { type DiffContext, diffInspections, normalise } from './inspection-diff.ts';
+import { type DiffContext, breachReqs, diffInspections, normalise } from './inspection-diff.ts';
 import { type OpenPorts, resolvePorts } from './renaming.ts';
 
 /** How long, after a failure with an answer missing, further settles wait for that answer to turn up late. */
@@ -176,7 +176,7 @@ export class Epochs {
     const breaches = checkInvariants(world, view);
     if (breaches.length > 0) {
       record.note(`inspect: ${breaches.map((b) => b.message).join('; ')}`);
-      record.fail(index, [breaches[0]!.req], 'an inspection that keeps every invariant', breaches[0]!.message);
+      record.fail(index, breachReqs(breaches[0]!, this.parts.contextOf(index)), 'an inspection that keeps every invariant', breaches[0]!.message);
     }
     record.touch(INVARIANT_REQS);
     const observed = normalise(view);

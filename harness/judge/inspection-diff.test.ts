@@ -4,11 +4,11 @@
  * bound, a failed role that kept what it opened), not at a symptom.
  */
 import { describe, expect, test } from 'vitest';
-import { inspect } from '../../reference/index.ts';
+import { checkInvariants, inspect } from '../../reference/index.ts';
 import { Sim, hex, stateAfter } from '../../reference/testing/sim.ts';
 import { DEFAULT_CONFIG } from '../../spec/config.ts';
 import type { Fault, Inspection, Op } from '../../spec/messages.ts';
-import { diffInspections } from './inspection-diff.ts';
+import { breachReqs, diffInspections } from './inspection-diff.ts';
 
 function modelAfter(calls: readonly [string, Op][]): Inspection {
   return inspect(stateAfter(DEFAULT_CONFIG, calls));
@@ -154,5 +154,22 @@ describe('a socket field that differs names the rule that produced it, or the in
     expect(difference.reqs).toEqual(['CBT-CONSERVATION', 'FAULT-CBT-RESERVE']);
     expect(difference.actual).toMatch(/\(1 reserved\)/);
     expect(difference.expected).toMatch(/\(2 reserved\)/);
+  });
+});
+
+describe('an inspection that breaks an invariant right after blocks were reserved', () => {
+  test('CBT-CONSERVATION: a reservation that took a socket\'s block (FAULT-CBT-RESERVE and the invariant listed too)', () => {
+    const sim = new Sim();
+    sim.fd('S', 'dss');
+    const reserve: Fault = { kind: 'cbt-reserve', count: 1 };
+    sim.fault(reserve);
+    const model = sim.inspect();
+    // The implementation reserved the first slots of the table, owned or not.
+    const actual: Inspection = { ...model, cbt: { ...model.cbt, blocks: model.cbt.blocks.map((b) => (b.slot === 0 || b.owner === null ? b : { ...b, owner: null })).map((b) => (b.slot === 0 ? { ...b, owner: { reserved: true } } : b)) } };
+    const breach = checkInvariants(sim.state.config, actual)[0];
+    expect(breach?.req).toBe('CBT-ALLOC-ON-REQUEST');
+    expect(breachReqs(breach!, { command: { type: 'fault', fault: reserve } })).toEqual(['CBT-CONSERVATION', 'FAULT-CBT-RESERVE', 'CBT-ALLOC-ON-REQUEST']);
+    // Without the reservation just run, the invariant names itself.
+    expect(breachReqs(breach!, { command: { type: 'call', process: 'S', call: { op: 'socket', family: 'dss' } } })).toEqual(['CBT-ALLOC-ON-REQUEST']);
   });
 });

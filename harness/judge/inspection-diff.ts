@@ -11,7 +11,7 @@
  */
 import type { Command } from '../generate/plan.ts';
 import { match, P } from 'ts-pattern';
-import { type State, FAULT_REQS, describeAddress, sockKey } from '../../reference/index.ts';
+import { type Breach, type State, FAULT_REQS, describeAddress, sockKey } from '../../reference/index.ts';
 import type { Conn, Sock } from '../../reference/state.ts';
 import { partitioned } from '../../reference/world/connections.ts';
 import type { Fault, Inspection, SocketView } from '../../spec/messages.ts';
@@ -111,6 +111,23 @@ function fieldCause(field: keyof SocketView, model: SocketView, actual: SocketVi
   if (field === 'state' || field === 'rx' || field === 'inflight') return [...transitCause(field, model, process, context), 'WIRE-INSPECT-MATCHES'];
   return ['WIRE-INSPECT-MATCHES'];
 }
+
+/**
+ * The requirements an inspection that breaks an invariant names: the invariant's own, except
+ * right after blocks were reserved or released, when a block of the table owned wrongly (a socket
+ * left without its block, a block owned by a socket that is gone) was the reservation's doing —
+ * the table's count of blocks in use is not what the sockets and the reservation make it
+ * (CBT-CONSERVATION), under the fault that moved them (FAULT-CBT-RESERVE).
+ */
+export function breachReqs(breach: Breach, context: DiffContext = {}): string[] {
+  const command = context.command;
+  const reserving = command?.type === 'fault' && (command.fault.kind === 'cbt-reserve' || command.fault.kind === 'cbt-release');
+  if (!reserving || !BLOCK_OWNERSHIP.has(breach.req)) return [breach.req];
+  return ['CBT-CONSERVATION', 'FAULT-CBT-RESERVE', ...(breach.req === 'CBT-CONSERVATION' ? [] : [breach.req])];
+}
+
+/** Invariants about who owns the table's blocks. */
+const BLOCK_OWNERSHIP: ReadonlySet<string> = new Set(['CBT-CONSERVATION', 'CBT-ALLOC-ON-REQUEST', 'CBT-UNIQUE-OWNER', 'FAULT-NO-LEAK']);
 
 /** The first difference between the model's inspection and the implementation's, with the requirements it touches. */
 export function diffInspections(model: Inspection, actual: Inspection, context: DiffContext = {}): Difference {

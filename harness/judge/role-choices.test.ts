@@ -12,13 +12,15 @@ import { describe, expect, test } from 'vitest';
 import { PROGRAMS, type Programs, type RoleProgram, initialState, patchProgram, pendingIds, settle, step } from '../../reference/index.ts';
 import type { Step } from '../../reference/roles.ts';
 import { FLOWS, type Flow } from '../../reference/testing/handshakes.ts';
+import { Sim } from '../../reference/testing/sim.ts';
 import { DEFAULT_CONFIG } from '../../spec/config.ts';
 import type { Op } from '../../spec/messages.ts';
 import { type EpochInput, type EpochVerdict, type RoleMessage, checkEpoch } from './checker.ts';
 
 const [FS, DB] = FLOWS as [Flow, Flow];
 /** Handshake ids: the listening side (fs: the client, db: the server) gets the lower, and so moves first when both can. */
-const ids = (flow: Flow): { client: number; server: number } => (flow.name === 'fs' ? { client: 1, server: 2 } : { client: 2, server: 1 });
+const ids = (clientFirst: boolean): { client: number; server: number } => (clientFirst ? { client: 1, server: 2 } : { client: 2, server: 1 });
+const listenerFirst = (flow: Flow): boolean => flow.name === 'fs';
 const CLIENT = 1;
 const SERVER = 2;
 
@@ -26,9 +28,9 @@ const SERVER = 2;
  * Both roles of a flow run by the model from `programs` until nothing more can happen without a
  * tick; the listening side starts first (fs: the client, db: the server), so no connect is refused.
  */
-function play(flow: Flow, programs: Programs): { messages: Map<number, RoleMessage[]>; pending: number[] } {
+function play(flow: Flow, programs: Programs, clientFirst = listenerFirst(flow)): { messages: Map<number, RoleMessage[]>; pending: number[] } {
   let state = initialState(DEFAULT_CONFIG);
-  const { client, server } = ids(flow);
+  const { client, server } = ids(clientFirst);
   for (const [id, side] of [[client, flow.client], [server, flow.server]] as const) {
     const started = step(state, { type: 'handshake', id, process: side.process, role: side.role, params: side.params, hold: [] }, { programs });
     if (started.kind !== 'ok') throw new Error(`cannot start ${side.role}`);
@@ -46,8 +48,8 @@ function play(flow: Flow, programs: Programs): { messages: Map<number, RoleMessa
 }
 
 /** The checker's verdict on those messages, against the figures' tables. */
-function judge(flow: Flow, messages: ReadonlyMap<number, readonly RoleMessage[]>, pending: number[]): EpochVerdict {
-  const { client, server } = ids(flow);
+function judge(flow: Flow, messages: ReadonlyMap<number, readonly RoleMessage[]>, pending: number[], clientFirst = listenerFirst(flow)): EpochVerdict {
+  const { client, server } = ids(clientFirst);
   const id = (key: number): number => (key === CLIENT ? client : server);
   const input: EpochInput = {
     first: [],
@@ -63,9 +65,9 @@ function judge(flow: Flow, messages: ReadonlyMap<number, readonly RoleMessage[]>
   return checkEpoch([initialState(DEFAULT_CONFIG)], input, { results: new Map(), roles, pending: pending.map(id).sort(), arrival });
 }
 
-function playAndJudge(flow: Flow, programs: Programs): { verdict: EpochVerdict; messages: Map<number, RoleMessage[]> } {
-  const { messages, pending } = play(flow, programs);
-  return { verdict: judge(flow, messages, pending), messages };
+function playAndJudge(flow: Flow, programs: Programs, clientFirst = listenerFirst(flow)): { verdict: EpochVerdict; messages: Map<number, RoleMessage[]> } {
+  const { messages, pending } = play(flow, programs, clientFirst);
+  return { verdict: judge(flow, messages, pending, clientFirst), messages };
 }
 
 const done = (messages: readonly RoleMessage[]): string | undefined => {
@@ -211,5 +213,34 @@ describe('an order or a call the seeds do not allow is HS-STEP-ORDER, naming the
     if (verdict.ok) return;
     expect(verdict.failure.reqs).toEqual(['HS-FS-146-STP-CONNECT', 'HS-STEP-ORDER']);
     expect(verdict.failure.actual).toMatch(/^S\[146\]:connect\(/);
+  });
+});
+
+describe('HS-CONNECT-RETRY: a retry is required where the seeds\' order leaves a race, allowed elsewhere (SPEC.md §7.3)', () => {
+  const noRetryAt = (program: RoleProgram, label: string): RoleProgram =>
+    patchProgram(program, { [label]: (step) => ({ ...step, retry: false }) as Step });
+
+  test.each([
+    [0, undefined],
+    [1, { status: 'failed', label: '234', error: 'ECONNREFUSED' }],
+  ] as const)('234: after the client crashed, the server retries (way 0) or fails at once (way 1), both allowed', (way, expected) => {
+    // Both roles held, the client before 196A (its port sent) and the server before 234; the client crashes, closing its listener.
+    const sim = new Sim();
+    const server = sim.handshake('S', 'db-server', { stg: 1 }, ['234']);
+    sim.handshake('C', 'db-client', { peer: 'srv' }, ['196A']);
+    sim.fault({ kind: 'crash', process: 'C' });
+    sim.adopt(sim.try({ type: 'resume', hs: server }));
+    const refused = sim.try({ type: 'advance', hs: server }, { choices: [way] });
+    expect(refused.kind === 'ok' && refused.emissions.at(-1)).toMatchObject({ type: 'event', label: '234', outcome: { error: 'ECONNREFUSED' } });
+    sim.adopt(refused);
+    sim.settle();
+    expect(sim.done(server)).toEqual(expected);
+  });
+
+  test('194: a client that fails at once when the server does not listen yet is caught', () => {
+    const { verdict } = playAndJudge(DB, withTables(noRetryAt(PROGRAMS['db-client'], '194')), true);
+    expect(verdict.ok).toBe(false);
+    if (verdict.ok) return;
+    expect(verdict.failure.reqs[0]).toBe('HS-CONNECT-RETRY');
   });
 });

@@ -447,9 +447,9 @@ export interface Choice {
   readonly op: Op;
 }
 
-/** Each strand as [first index, end index). */
+/** Each strand as [first index, end index); a strand whose first label a patched table dropped joins the one before. */
 function strandRanges(program: RoleProgram): [number, number][] {
-  const starts = [0, ...(program.strands ?? []).map((label) => program.steps.findIndex((s) => s.label === label))];
+  const starts = [0, ...(program.strands ?? []).map((label) => program.steps.findIndex((s) => s.label === label)).filter((i) => i > 0)];
   return starts.map((start, i) => [start, starts[i + 1] ?? program.steps.length]);
 }
 

@@ -9,7 +9,8 @@
  * arrived — and `settleAt` decides a node with nothing left to try: an
  * answer unexplained, a call that should have completed, a pending list that
  * differs, or a solution. `match` matches the emissions of one model step
- * against what was observed; `fail` keeps the failure that got furthest;
+ * against what was observed; `fail` keeps the failure at the earliest answer,
+ * in arrival order, that no order explains (attribution.ts `outranks`);
  * `seenBefore` memoises on (model state, what has been explained) once a
  * search is big enough for it to pay.
  *

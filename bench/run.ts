@@ -16,6 +16,8 @@
  *     and first reset.
  *  9. The default check (`npm run check`: every property, the default count of runs) against
  *     the native implementation, wall time.
+ * 10. Rule coverage: the share of the model's rules the default check fires, against the
+ *     reference in-process, seed 1 (bench/rules.ts).
  *
  * Every run ends with the table of targets: each figure as a ratio or a time measured in this
  * same run, its target, and whether it was met (a figure whose section did not run says so).
@@ -42,14 +44,15 @@ import { type Action, type State, initialState, settle, step } from '../referenc
 import { DEFAULT_CONFIG, type WorldConfig } from '../spec/config.ts';
 import { implOf, listMutants, namesMutant } from '../fixtures/mutants/catalogue.ts';
 import type { Outcome, Reply } from '../spec/messages.ts';
+import { defaultRuleCoverage } from './rules.ts';
 
 const args = process.argv.slice(2);
 const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const targetsOnly = onlyArg === 'targets';
 const quick = args.includes('--quick') || targetsOnly;
 const only = onlyArg === undefined || targetsOnly ? null : Number(onlyArg);
-if (onlyArg !== undefined && !targetsOnly && !(Number.isInteger(only) && only! >= 1 && only! <= 9)) {
-  console.error(`bench: --only ${onlyArg}: expected a section number 1–9 or "targets"`);
+if (onlyArg !== undefined && !targetsOnly && !(Number.isInteger(only) && only! >= 1 && only! <= 10)) {
+  console.error(`bench: --only ${onlyArg}: expected a section number 1–10 or "targets"`);
   process.exit(2);
 }
 /** Does this run include a section? `--only targets` runs those the table of targets needs. */
@@ -495,6 +498,7 @@ async function main(): Promise<void> {
   if (runs(6)) await noFalsePositives();
   if (runs(7)) await mutantsAtDefaults();
   if (runs(9)) await defaultCheck();
+  if (runs(10)) await defaultRuleCoverage();
   printTargets();
 }
 

@@ -4,6 +4,8 @@
  * from reaching a verdict. The report room renders it; the command line turns
  * it into an exit code.
  */
+import { RULES, type Rule } from '../../reference/rules.ts';
+import { REQUIREMENTS } from '../../spec/requirements.ts';
 import type { ProtocolError } from '../drive/protocol-error.ts';
 import type { Counterexample } from './counterexample.ts';
 import type { Verdict } from './verdicts.ts';
@@ -62,10 +64,41 @@ export interface CheckSummary {
   /** Protocol messages the harness sent (requests of every kind). */
   readonly messages: number;
   readonly handshakes: number;
+  /** The most model states one epoch left possible, over every run: how close the checker came to its limit. */
+  readonly frontierMax?: number;
   /** How many runs reached each deep situation (GOALS and fault points). */
   readonly goals: ReadonlyMap<string, number>;
+  /**
+   * Per rule of the model (reference/rules.ts) that fired, the epochs that took it; see
+   * `ruleCoverage`. Absent where rules were not counted: the reports then say nothing of them.
+   */
+  readonly rules?: ReadonlyMap<string, number>;
   readonly protocolError: ProtocolError | null;
   readonly skipped: ReadonlyMap<string, number>;
   /** Wall-clock time, for people only: nothing in a verdict depends on it. */
   readonly elapsedMs: number;
+}
+
+/** How much of the model's rules a check took: what the reports print per chapter and per requirement. */
+export interface RuleCoverage {
+  /** Rules some default world can fire (the list less its `unreachable` ones). */
+  readonly reachable: number;
+  /** Reachable rules that fired at least once. */
+  readonly fired: number;
+  /** Reachable rules that never fired, in list order: the blind spots. */
+  readonly neverFired: readonly Rule[];
+  /** Unreachable rules, with why (never counted as missing). */
+  readonly unreachable: readonly Rule[];
+}
+
+/** The chapter a rule belongs to: its first requirement's. */
+export function chapterOfRule(rule: Rule): string {
+  return REQUIREMENTS.find((r) => r.id === rule.reqs[0])?.chapter ?? 'world';
+}
+
+/** Coverage of `rules` (default: every rule of the model) by the counts a check fired. */
+export function ruleCoverage(fired: ReadonlyMap<string, number> = new Map(), rules: readonly Rule[] = RULES): RuleCoverage {
+  const reachable = rules.filter((r) => r.unreachable === undefined);
+  const neverFired = reachable.filter((r) => (fired.get(r.id) ?? 0) === 0);
+  return { reachable: reachable.length, fired: reachable.length - neverFired.length, neverFired, unreachable: rules.filter((r) => r.unreachable !== undefined) };
 }

@@ -62,3 +62,28 @@ test('a requirement the properties that ran did not reach is told apart from one
   expect(text).toMatch(/^ {2}\? not reached by this run \(1\): NET-BIND-ONCE$/m);
   if (!checkedBy('DSS-CLOSE-GRACEFUL').includes(by)) expect(text).toMatch(/^ {2}\? not selected for this check \(--only, or another shard\) \(1\): DSS-CLOSE-GRACEFUL$/m);
 });
+
+test('each chapter shows the share of its rules that fired, and the never-fired rules are listed (the unreachable not counted)', async () => {
+  const { RULES } = await import('../../reference/rules.ts');
+  const { chapterOfRule } = await import('../judge/summary.ts');
+  // Every reachable rule fired but two: the console names exactly those two.
+  const fired = new Map(RULES.filter((r) => r.unreachable === undefined && r.id !== 'bind.dss.port-outside→EADDRNOTAVAIL' && r.id !== 'fault.heal.not-partitioned').map((r) => [r.id, 1]));
+  const text = consoleSummary(summaryWith({}, { rules: fired }), { impl: 'impl.ts', name: 'x' }, { columns: 200 });
+  const reachable = (chapter: string) => RULES.filter((r) => r.unreachable === undefined && chapterOfRule(r) === chapter).length;
+  expect(text).toMatch(new RegExp(`^ {2}dss +\\S+ +exercised \\d+×, rules ${reachable('dss') - 1}/${reachable('dss')}$`, 'm'));
+  expect(text).toMatch(new RegExp(`^ {2}storage +\\S+ +exercised \\d+×, rules ${reachable('storage')}/${reachable('storage')}$`, 'm'));
+  const total = RULES.filter((r) => r.unreachable === undefined).length;
+  expect(text).toContain(`Model rules fired: ${total - 2} of ${total} reachable (${RULES.length - total} unreachable by design, not counted); never fired (2): bind.dss.port-outside→EADDRNOTAVAIL, fault.heal.not-partitioned`);
+});
+
+test('a long never-fired list is cut, and the console says where the whole list is', () => {
+  // Wrapped lines joined again: the assertions are about the words, not where the line breaks.
+  const text = consoleSummary(summaryWith({}, { rules: new Map() }), { impl: 'impl.ts', name: 'x' }, { columns: 200 }).replace(/\n {6}/g, ' ');
+  expect(text).toMatch(/never fired \(\d+\): call\.dispatch, call\.completes-at-once, /);
+  expect(text).toMatch(/… and \d+ more \(all of them: rules\.neverFired in --report json=…, or --report html=…\)/);
+});
+
+test('a summary that did not count rules says nothing of them', () => {
+  const text = consoleSummary(summaryWith({}, { rules: undefined }), { impl: 'impl.ts', name: 'x' });
+  expect(text).not.toMatch(/rules \d+\/\d+|Model rules/);
+});

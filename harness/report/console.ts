@@ -2,14 +2,16 @@
  * The console summary: what a person reads at the end of `dualsock check` (and `merge`).
  *
  * Findings first, each printed once (findings.ts) with its counterexample one step a line,
- * then the verdict per chapter, the requirements that are not a pass (not-reached and skipped
- * ones folded into one line per reason), coverage, and the verdict line. Every piece of text
+ * then the verdict per chapter with the share of the model's rules it fired, the requirements
+ * that are not a pass (not-reached and skipped ones folded into one line per reason), coverage
+ * (deep situations, and the rules that never fired), and the verdict line. Every piece of text
  * that came from the implementation or from a file goes through `style.untrusted`; colour is
  * only ever applied to dualsock's own words.
  */
 import { checkedBy } from '../../properties/index.ts';
 import { CHAPTERS, requirement } from '../../spec/requirements.ts';
-import type { CheckSummary } from '../judge/summary.ts';
+import { RULES } from '../../reference/rules.ts';
+import { type CheckSummary, chapterOfRule, ruleCoverage } from '../judge/summary.ts';
 import type { Status, Verdict } from '../judge/verdicts.ts';
 import { GOALS, faultPoints } from '../judge/goals.ts';
 import { plural, worldLine } from './failure.ts';
@@ -92,6 +94,24 @@ export function findingText(finding: Finding, options: ConsoleOptions = {}): str
 }
 
 /** The line an unreached requirement is folded into: left out by the selection, or missed by the properties that ran. */
+/** Never-fired rules listed in full up to this many; past it, the reports that list them all are named. */
+const NEVER_FIRED_SHOWN = 40;
+
+/**
+ * The model's rules the check never took, on one wrapped line (the blind spots: a requirement
+ * whose error branch never fired looks exercised all the same). Nothing when nothing ran.
+ */
+function neverFiredLines(summary: CheckSummary): string[] {
+  if (summary.runs === 0 || summary.rules === undefined) return [];
+  const coverage = ruleCoverage(summary.rules);
+  const head = `Model rules fired: ${coverage.fired} of ${coverage.reachable} reachable (${coverage.unreachable.length} unreachable by design, not counted)`;
+  if (coverage.neverFired.length === 0) return [`${head}; every reachable rule fired`];
+  const ids = coverage.neverFired.map((r) => r.id);
+  const shown = ids.slice(0, NEVER_FIRED_SHOWN).join(', ');
+  const more = ids.length > NEVER_FIRED_SHOWN ? ` … and ${ids.length - NEVER_FIRED_SHOWN} more (all of them: rules.neverFired in --report json=…, or --report html=…)` : '';
+  return [`${head}; never fired (${ids.length}): ${shown}${more}`];
+}
+
 function notReachedReason(v: Verdict, summary: CheckSummary): string {
   const by = checkedBy(v.requirement.id);
   if (by.length === 0) return 'not reached: no property targets it';
@@ -120,7 +140,7 @@ export function consoleSummary(summary: CheckSummary, context: ReportContext, op
     `Requirements (${summary.verdicts.length}): ${style.good(`${c.pass} pass`)}, ${c.fail ? style.bad(`${c.fail} fail`) : '0 fail'}, ${c.expected} expected to fail, ${c.warn} SHOULD not met, ${c.skipped} skipped, ${c['not-reached']} not reached`,
   );
   lines.push(
-    `  ${summary.runs} runs, ${summary.calls} calls, ${summary.epochs} settles in ${(summary.elapsedMs / 1000).toFixed(1)}s against ${u(displayPath(context.impl, cwd))} ("${u(context.name)}"), seed ${summary.seed}`,
+    `  ${summary.runs} runs, ${summary.calls} calls, ${summary.epochs} settles${summary.frontierMax ? ` (largest frontier ${summary.frontierMax} states)` : ''} in ${(summary.elapsedMs / 1000).toFixed(1)}s against ${u(displayPath(context.impl, cwd))} ("${u(context.name)}"), seed ${summary.seed}`,
   );
   for (const chapter of CHAPTERS) {
     const inChapter = summary.verdicts.filter((v) => v.requirement.chapter === chapter.id);
@@ -135,7 +155,9 @@ export function consoleSummary(summary: CheckSummary, context: ReportContext, op
       i = j;
     }
     const exercised = inChapter.reduce((n, v) => n + v.exercised, 0);
-    lines.push(`  ${chapter.id.padEnd(10)} ${row}${' '.repeat(Math.max(1, 24 - inChapter.length))} exercised ${exercised}×`);
+    const rules = ruleCoverage(summary.rules, RULES.filter((r) => chapterOfRule(r) === chapter.id));
+    const fraction = rules.reachable > 0 && summary.rules !== undefined ? `, rules ${rules.fired}/${rules.reachable}` : '';
+    lines.push(`  ${chapter.id.padEnd(10)} ${row}${' '.repeat(Math.max(1, 24 - inChapter.length))} exercised ${exercised}×${fraction}`);
   }
   // Failures, expected failures and SHOULDs not met one a line; the unreached and the skipped folded by reason.
   const folded = new Map<string, { status: AnyStatus; ids: string[] }>();
@@ -161,6 +183,7 @@ export function consoleSummary(summary: CheckSummary, context: ReportContext, op
   const points = faultPoints();
   const reached = points.filter((p) => summary.goals.has(p)).length;
   lines.push(...wrap(`Deep situations reached (runs): ${goals}; a fault at ${reached} of ${points.length} handshake steps`, width - 2, '    ').map((line) => `  ${line}`));
+  lines.push(...neverFiredLines(summary).flatMap((text) => wrap(text, width - 2, '    ').map((line) => `  ${line}`)));
   if (summary.skipped.size > 0) {
     lines.push(
       `  Skipped capabilities: ${[...summary.skipped].map(([k, n]) => `${u(k)} (${n}×)`).join(', ')}${c.skipped > summary.verdicts.length / 4 ? ' — a large part of the suite did not run' : ''}`,

@@ -70,4 +70,17 @@ describe('sequenceDiagram', () => {
     expect(two).toContain('marker-end="url(#f2-tcp)"');
     expect(two).not.toContain('#f1-');
   });
+
+  // Why this test? The page is where a person looks for which branch of a requirement the runs never took.
+  test('each requirement lists its rules and how often each fired; the never-fired rules are gathered at the end', () => {
+    const html = htmlReport(summaryWith({}, { rules: new Map([['socket.dss.cbt-full→ENOBUFS', 2]]) }), CONTEXT);
+    const row = html.slice(html.indexOf('id="req-CBT-EXHAUSTED-ENOBUFS"'), html.indexOf('</tr>', html.indexOf('id="req-CBT-EXHAUSTED-ENOBUFS"')));
+    expect(row).toContain('rules 1/3 fired, <b class="bad">2 never</b>');
+    expect(row).toContain('<code>socket.dss.cbt-full→ENOBUFS</code> 2×');
+    expect(row).toContain('<code>accept.dss.cbt-full→ENOBUFS</code> <b class="bad">never fired</b>');
+    const dispatch = html.slice(html.indexOf('id="req-DISPATCH-FD-RANGE"'), html.indexOf('</tr>', html.indexOf('id="req-DISPATCH-FD-RANGE"')));
+    expect(dispatch).toMatch(/<code>socket\.dss\.no-fd→EMFILE<\/code> <span class="muted">unreachable: the storage-system range/);
+    expect(html).toMatch(/<h2>Model rules<\/h2><p>1 of \d+ reachable rules fired \(\d+ are unreachable by design and not counted\)\.<\/p><h3>Never fired \(\d+\)<\/h3>/);
+    expect(html).toMatch(/storage · exercised \d+× · rules 1\/\d+/);
+  });
 });

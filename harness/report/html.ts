@@ -6,7 +6,9 @@
  * sequence diagram of the shrunk counterexample (sequence-diagram.ts), its
  * steps, and the lines that replay and reproduce it; then every requirement,
  * chapter by chapter, with its sentence, level, how often the runs exercised
- * it, and why it was not reached where it was not.
+ * it, why it was not reached where it was not, and which of the model's rules
+ * (reference/rules.ts) serve it and how often each fired; last, the rules that
+ * never fired, by chapter.
  *
  * Every string that came from the implementation or a file goes through
  * html-escape.ts `text` (printable, then escaped); the page carries no script,
@@ -14,7 +16,8 @@
  */
 import { CHAPTERS, REQUIREMENTS, type Requirement } from '../../spec/requirements.ts';
 import { checkedBy } from '../../properties/index.ts';
-import type { CheckSummary, PropertyFailure } from '../judge/summary.ts';
+import { RULES, type Rule } from '../../reference/rules.ts';
+import { type CheckSummary, type PropertyFailure, chapterOfRule, ruleCoverage } from '../judge/summary.ts';
 import type { Status as VerdictStatus, Verdict } from '../judge/verdicts.ts';
 import { GOALS, faultPoints } from '../judge/goals.ts';
 import { describeCommand } from '../judge/commands.ts';
@@ -210,14 +213,53 @@ function chapterSection(chapter: (typeof CHAPTERS)[number], summary: CheckSummar
       const link = v.status === 'fail' ? failureLink(v, summary) : '';
       return (
         `<tr class="s-${v.status}" id="req-${escapeHtml(r.id)}"><td class="status">${pill(v.status)}</td>` +
-        `<td><p class="req-id"><code>${escapeHtml(r.id)}</code> <span class="level l-${r.level}">${r.level}</span> <b>${escapeHtml(r.title)}</b></p><p class="sentence">${escapeHtml(r.text)}</p>${why}${link}</td>` +
+        `<td><p class="req-id"><code>${escapeHtml(r.id)}</code> <span class="level l-${r.level}">${r.level}</span> <b>${escapeHtml(r.title)}</b></p><p class="sentence">${escapeHtml(r.text)}</p>${why}${link}${requirementRules(r, summary)}</td>` +
         `<td class="num">${v.exercised}×</td></tr>`
       );
     })
     .join('');
   return (
-    `<section class="chapter" id="chapter-${chapter.id}"><h2>${escapeHtml(chapter.title)} <span class="muted small">${escapeHtml(chapter.id)} · exercised ${exercised}×</span></h2><p>${tally}</p>` +
+    `<section class="chapter" id="chapter-${chapter.id}"><h2>${escapeHtml(chapter.title)} <span class="muted small">${escapeHtml(chapter.id)} · exercised ${exercised}×${rulesFraction(chapter.id, summary)}</span></h2><p>${tally}</p>` +
     `<table class="reqs"><thead><tr><th>status</th><th>requirement</th><th>exercised</th></tr></thead><tbody>${rows}</tbody></table></section>`
+  );
+}
+
+/** The chapter's share of the model's rules that fired, for its heading. */
+function rulesFraction(chapter: string, summary: CheckSummary): string {
+  const coverage = ruleCoverage(summary.rules, RULES.filter((r) => chapterOfRule(r) === chapter));
+  return coverage.reachable > 0 ? ` · rules ${coverage.fired}/${coverage.reachable}` : '';
+}
+
+/** One rule and how often it fired; the never-fired marked, the unreachable saying why. */
+function ruleItem(rule: Rule, summary: CheckSummary): string {
+  const fired = summary.rules?.get(rule.id) ?? 0;
+  const state = rule.unreachable !== undefined ? 'unreachable' : fired > 0 ? 'fired' : 'never';
+  const mark = state === 'fired' ? `${fired}×` : state === 'never' ? '<b class="bad">never fired</b>' : `<span class="muted">unreachable: ${escapeHtml(rule.unreachable!)}</span>`;
+  return `<li class="rule rule-${state}"><code>${escapeHtml(rule.id)}</code> ${mark} <span class="muted small">${escapeHtml(rule.text)}</span></li>`;
+}
+
+/** Which of the model's rules serve the requirement, and how often each fired (folded: the row stays short). */
+function requirementRules(r: Requirement, summary: CheckSummary): string {
+  const rules = RULES.filter((rule) => rule.reqs.includes(r.id));
+  if (rules.length === 0) return '';
+  const coverage = ruleCoverage(summary.rules, rules);
+  const never = coverage.neverFired.length > 0 ? `, <b class="bad">${coverage.neverFired.length} never</b>` : '';
+  return (
+    `<details class="rules"><summary class="small">rules ${coverage.fired}/${coverage.reachable} fired${never}</summary>` +
+    `<ul class="rules">${rules.map((rule) => ruleItem(rule, summary)).join('')}</ul></details>`
+  );
+}
+
+/** Every reachable rule of the model that never fired, by chapter: the blind spots of this check. */
+function neverFired(summary: CheckSummary): string {
+  const coverage = ruleCoverage(summary.rules);
+  const head = `<h2>Model rules</h2><p>${coverage.fired} of ${coverage.reachable} reachable rules fired (${coverage.unreachable.length} are unreachable by design and not counted).</p>`;
+  if (coverage.neverFired.length === 0) return head;
+  const byChapter = CHAPTERS.map((c) => ({ c, rules: coverage.neverFired.filter((r) => chapterOfRule(r) === c.id) })).filter((g) => g.rules.length > 0);
+  return (
+    head +
+    `<h3>Never fired (${coverage.neverFired.length})</h3>` +
+    byChapter.map((g) => `<h4>${escapeHtml(g.c.title)}</h4><ul class="rules">${g.rules.map((rule) => ruleItem(rule, summary)).join('')}</ul>`).join('')
   );
 }
 
@@ -234,6 +276,7 @@ function reach(summary: CheckSummary): string {
   return (
     `<section class="reach"><h2>Properties</h2>${propertiesTable(summary)}<h2>How deep the runs went</h2><ul class="inline">${goals}</ul>` +
     `<p>A fault struck at ${reached} of ${points.length} handshake steps.</p>` +
+    neverFired(summary) +
     (skipped ? `<h3>Capabilities the implementation lacks (their checks were skipped)</h3><ul class="inline">${skipped}</ul>` : '') +
     `</section>`
   );

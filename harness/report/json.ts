@@ -11,7 +11,8 @@
 import { z } from 'zod';
 import { CounterexampleSchema, type Counterexample } from '../judge/counterexample.ts';
 import { GOALS, faultPoints } from '../judge/goals.ts';
-import type { CheckSummary, Outcome, PropertyTally } from '../judge/summary.ts';
+import { RULES } from '../../reference/rules.ts';
+import { type CheckSummary, type Outcome, type PropertyTally, ruleCoverage } from '../judge/summary.ts';
 import type { Status } from '../judge/verdicts.ts';
 import type { ReportContext } from './context.ts';
 import { counts } from './console.ts';
@@ -59,6 +60,9 @@ export const ReportSchema = z
         exercised: z.number().int(),
         detail: z.string().nullable(),
         counterexample: z.string().nullable().describe('the counterexample file of a failure, relative to where the check ran'),
+        rules: z
+          .array(z.object({ id: z.string(), fired: z.number().int(), unreachable: z.string().nullable() }))
+          .describe("the model's rules that serve the requirement (reference/rules.ts), each with the epochs that took it; unreachable says why no default world can"),
       }),
     ),
     properties: z
@@ -92,6 +96,16 @@ export const ReportSchema = z
     ),
     skippedCapabilities: z.record(z.string(), z.number()),
     goals: z.record(z.string(), z.number()).describe('runs that reached each deep situation: table exhaustion, back-pressure at a wrap, concurrent allocation and connects, a fault at each handshake step'),
+    rules: z
+      .object({
+        listed: z.number().int().describe("rules in the model's list (reference/rules.ts)"),
+        reachable: z.number().int().describe('listed rules that some default world can fire'),
+        fired: z.number().int().describe('reachable rules that fired at least once'),
+        counts: z.record(z.string(), z.number().int()).describe('per rule that fired, the epochs that took it'),
+        neverFired: z.array(z.string()).describe('reachable rules that never fired: the blind spots of this check'),
+        unreachable: z.array(z.object({ id: z.string(), why: z.string() })).describe('rules no default world can fire, with why; never counted as missing'),
+      })
+      .describe("how many of the model's decisions the check took (rule coverage)"),
     protocolError: z
       .object({
         kind: z.string(),
@@ -133,6 +147,7 @@ export function elapsedOf(tally: PropertyTally): number | null {
 
 export function jsonReport(summary: CheckSummary, context: ReportContext, cwd: string = process.cwd()): Report {
   const c = counts(summary.verdicts);
+  const coverage = ruleCoverage(summary.rules);
   const error = summary.protocolError;
   return {
     report: 'dualsock-check',
@@ -165,6 +180,7 @@ export function jsonReport(summary: CheckSummary, context: ReportContext, cwd: s
       exercised: v.exercised,
       detail: v.detail,
       counterexample: v.counterexample === null ? null : displayPath(v.counterexample, cwd),
+      rules: RULES.filter((r) => r.reqs.includes(v.requirement.id)).map((r) => ({ id: r.id, fired: summary.rules?.get(r.id) ?? 0, unreachable: r.unreachable ?? null })),
     })),
     properties: summary.properties.map((p) => ({ id: p.id, planned: p.planned, ran: p.ran, ended: p.ended, why: p.why, elapsedMs: elapsedOf(p) })),
     failures: summary.failures.map((f) => ({
@@ -184,6 +200,14 @@ export function jsonReport(summary: CheckSummary, context: ReportContext, cwd: s
     })),
     skippedCapabilities: Object.fromEntries(summary.skipped),
     goals: Object.fromEntries([...GOALS, ...faultPoints()].map((g) => [g, summary.goals.get(g) ?? 0])),
+    rules: {
+      listed: RULES.length,
+      reachable: coverage.reachable,
+      fired: coverage.fired,
+      counts: Object.fromEntries([...(summary.rules ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      neverFired: coverage.neverFired.map((r) => r.id),
+      unreachable: coverage.unreachable.map((r) => ({ id: r.id, why: r.unreachable! })),
+    },
     protocolError: error
       ? { kind: error.kind, message: error.message, expected: error.expected, arrived: error.arrived ?? null, detail: error.detail ?? null, stderrTail: error.stderrTail ?? null }
       : null,

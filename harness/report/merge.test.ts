@@ -48,6 +48,23 @@ describe('merge refuses what is not one check', () => {
 });
 
 describe('merge', () => {
+  // Why this test? Shards each fire some of the model's rules: the merged check fired what any shard did.
+  test("shards' rule counts add up, per requirement and overall, and the never-fired list is taken again", () => {
+    const withRules = (counts: Record<string, number>, index: number) => (r: Report): Report => {
+      const per = (id: string) => counts[id] ?? 0;
+      const requirements = r.requirements.map((q) => ({ ...q, rules: q.rules.map((rule) => ({ ...rule, fired: per(rule.id) })) }));
+      return { ...r, shard: { index, count: 2 }, requirements, rules: { ...r.rules, counts, fired: Object.keys(counts).length, neverFired: r.rules.neverFired.filter((id) => !(id in counts)) } };
+    };
+    const a = reportFile('rules-1.json', withRules({ 'socket.dss.cbt-full→ENOBUFS': 2 }, 1));
+    const b = reportFile('rules-2.json', withRules({ 'socket.dss.cbt-full→ENOBUFS': 3, 'accept.dss.cbt-full→ENOBUFS': 1 }, 2));
+    const merged = merge([a, b].map(loadReport)).reports[0]!;
+    expect(merged.rules.counts).toEqual({ 'socket.dss.cbt-full→ENOBUFS': 5, 'accept.dss.cbt-full→ENOBUFS': 1 });
+    expect(merged.rules.fired).toBe(2);
+    expect(merged.rules.neverFired).not.toContain('accept.dss.cbt-full→ENOBUFS');
+    expect(merged.rules.neverFired).toContain('fault.cbt-reserve.fills-table');
+    expect(merged.requirements.find((q) => q.id === 'CBT-EXHAUSTED-ENOBUFS')!.rules.map((rule) => rule.fired)).toEqual([5, 1, 0]);
+  });
+
   test('a missing shard makes the merged check INCOMPLETE, exit 2', () => {
     const a = reportFile('m1.json', (r) => ({ ...r, shard: { index: 1, count: 2 } }));
     const merged = merge([loadReport(a)]);

@@ -19,7 +19,7 @@ import { REQUIREMENTS, requirement } from '../../spec/requirements.ts';
 import { ProtocolError, type ProtocolErrorKind } from '../drive/protocol-error.ts';
 import { printable } from '../drive/untrusted.ts';
 import type { ReportTarget } from '../judge/options.ts';
-import type { CheckSummary, Outcome, PropertyFailure, PropertyTally } from '../judge/summary.ts';
+import { type CheckSummary, type Outcome, type PropertyFailure, type PropertyTally, ruleCoverage } from '../judge/summary.ts';
 import type { Verdict } from '../judge/verdicts.ts';
 import { writeAtomically } from '../judge/counterexample.ts';
 import { consoleSummary, MARK, type AnyStatus } from './console.ts';
@@ -96,7 +96,8 @@ export function mergeReports(loaded: readonly LoadedReport[]): { report: Report;
     const all = reports.map((report) => report.requirements.find((x) => x.id === r.id)).filter((x) => x !== undefined);
     const worst = SEVERITY.find((status) => all.some((x) => x.status === status)) ?? 'not-reached';
     const from = all.find((x) => x.status === worst)!;
-    return { ...from, exercised: all.reduce((n, x) => n + x.exercised, 0) };
+    const rules = from.rules.map((rule) => ({ ...rule, fired: all.reduce((n, x) => n + (x.rules.find((y) => y.id === rule.id)?.fired ?? 0), 0) }));
+    return { ...from, exercised: all.reduce((n, x) => n + x.exercised, 0), rules };
   });
   const properties = reports.flatMap((report) => report.properties);
   const failures = reports.flatMap((report) => report.failures);
@@ -153,9 +154,16 @@ export function mergeReports(loaded: readonly LoadedReport[]): { report: Report;
     failures,
     skippedCapabilities: addUp((r) => r.skippedCapabilities),
     goals: addUp((r) => r.goals),
+    rules: mergedRules(addUp((r) => r.rules.counts), first.rules),
     protocolError,
   };
   return { report, missingShards };
+}
+
+/** Rule coverage of merged reports: the counts added up, the never-fired list taken again from them. */
+function mergedRules(counts: Record<string, number>, first: Report['rules']): Report['rules'] {
+  const coverage = ruleCoverage(new Map(Object.entries(counts)));
+  return { ...first, fired: coverage.fired, counts, neverFired: coverage.neverFired.map((r) => r.id) };
 }
 
 /** A report read back as the summary the renderers take. */
@@ -183,6 +191,7 @@ export function summaryOf(report: Report): CheckSummary {
     messages: report.messages,
     handshakes: report.handshakes,
     goals: new Map(Object.entries(report.goals)),
+    rules: new Map(Object.entries(report.rules.counts)),
     protocolError: e
       ? new ProtocolError({ kind: e.kind as ProtocolErrorKind, expected: e.expected, ...(e.arrived === null ? {} : { arrived: e.arrived }), ...(e.detail === null ? {} : { detail: e.detail }), ...(e.stderrTail === null ? {} : { stderrTail: e.stderrTail }) })
       : null,

@@ -28,6 +28,7 @@ export function summaryWith(statuses: Record<string, { status: Status; detail?: 
     messages: 200,
     handshakes: 2,
     goals: new Map(),
+    rules: new Map(),
     protocolError: null,
     skipped: new Map(),
     elapsedMs: 1234,

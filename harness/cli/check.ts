@@ -12,7 +12,10 @@
  * CONFORMS is earned: every selected property ran its planned runs to the end,
  * every requirement those properties check was reached (or has a stated reason
  * not to be: a missing capability), nothing in the harness went wrong, and the
- * reports were written. Anything else says what stopped it.
+ * reports were written. Anything else says what stopped it. When the checker
+ * gives up in one property (a limit of ours, not a verdict), that property ends
+ * there and the others still run: the check is HARNESS-ERROR — or
+ * NON-CONFORMANCE when another property found a failure — never CONFORMS.
  */
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,7 +29,7 @@ import { Session } from '../drive/session.ts';
 import { ProtocolError } from '../drive/protocol-error.ts';
 import { UsageError } from '../drive/usage-error.ts';
 import { printable } from '../drive/untrusted.ts';
-import { CheckerGaveUp } from '../judge/checker.ts';
+import { type CheckerLimits, CheckerGaveUp } from '../judge/checker.ts';
 import { Accumulator, reqsOfCapability } from '../judge/accumulator.ts';
 import { propertySeed, runProperty, shellQuote } from '../judge/property-run.ts';
 import type { CheckSummary, Outcome, PropertyFailure, PropertyTally } from '../judge/summary.ts';
@@ -47,6 +50,8 @@ import { implText, installInterrupt } from './implementation.ts';
 export type EngineOptions = CheckOptions & {
   /** The properties to run (default: the catalogue). */
   readonly properties?: readonly Property[];
+  /** The checker's limits (default: DEFAULT_LIMITS): small ones let a test reach a give-up. */
+  readonly limits?: CheckerLimits;
 };
 
 /** Runs of the whole catalogue by default; each property gets its share by weight. */
@@ -115,6 +120,10 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
   const outDir = resolve(options.outDir ?? '.dualsock/counterexamples');
   let protocolError: ProtocolError | null = null;
   let harnessError: string | null = null;
+  /** Properties the checker gave up in: each ended there, and the others went on. */
+  const gaveUp: string[] = [];
+  /** A harness error other than a give-up: it stopped the check, and outranks any verdict. */
+  let internal = false;
   let hello: HelloReply | null = null;
   let session: Session | null = null;
   let driver: Driver | null = null;
@@ -124,7 +133,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
   const usageSummary = (message: string): CheckSummary => ({
     outcome: 'HARNESS-ERROR', exitCode: EXIT.usage, seed, impl: impl.text, name: '?', verdicts: [], failures: [], properties: [], incomplete: [],
     harnessError: message, outOfSelection: null, runs: 0, plannedRuns: 0, calls: 0, epochs: 0, messages: 0, handshakes: 0,
-    goals: new Map(), protocolError: null, skipped: new Map(), elapsedMs: Date.now() - started,
+    goals: new Map(), rules: new Map(), protocolError: null, skipped: new Map(), elapsedMs: Date.now() - started,
   });
 
   const finish = (forced?: { outcome: Outcome; exitCode: number }): CheckSummary => {
@@ -136,7 +145,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     const incomplete: string[] = [];
     for (const t of tallies) if (t.ended === 'cut') incomplete.push(`${t.id}: ${t.why}`);
     // A property stops at its first failure, so what it never reached then says nothing more.
-    const stoppedEarly = tallies.some((t) => t.ended === 'failed');
+    const stoppedEarly = tallies.some((t) => t.ended === 'failed' || t.ended === 'harness-error');
     if (unreached.length > 0 && !options.path && !forced && !stoppedEarly) {
       incomplete.push(`${unreached.length} requirement(s) that the selected properties check were never reached: ${unreached.join(', ')} (more runs reach more: --runs)`);
     }
@@ -145,8 +154,10 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     let exitCode: number;
     if (forced) ({ outcome, exitCode } = forced);
     else if (protocolError) [outcome, exitCode] = ['PROTOCOL-BREAK', EXIT.protocol];
-    else if (harnessError) [outcome, exitCode] = ['HARNESS-ERROR', EXIT.usage];
+    // A give-up says nothing about the implementation; a failure another property found does.
+    else if (harnessError && internal) [outcome, exitCode] = ['HARNESS-ERROR', EXIT.usage];
     else if (failingVerdict) [outcome, exitCode] = ['NON-CONFORMANCE', EXIT.nonConformance];
+    else if (harnessError) [outcome, exitCode] = ['HARNESS-ERROR', EXIT.usage];
     else if (incomplete.length > 0) [outcome, exitCode] = ['INCOMPLETE', EXIT.usage];
     else if (options.path) [outcome, exitCode] = ['RUN-PASSES', EXIT.conforms];
     else [outcome, exitCode] = ['CONFORMS', EXIT.conforms];
@@ -175,7 +186,9 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
       epochs: acc.epochs,
       messages: session?.messages ?? 0,
       handshakes: acc.handshakes,
+      frontierMax: acc.frontierMax,
       goals: acc.goals,
+      rules: acc.fired,
       protocolError,
       skipped: acc.skippedCapabilities,
       elapsedMs: Date.now() - started,
@@ -258,6 +271,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         deadline,
         path: options.path?.split(':').slice(1).join(':'),
         thorough: (options.thorough ?? false) || (property.thorough ?? false),
+        limits: options.limits,
         impl,
         outDir,
         shown: displayPath,
@@ -287,8 +301,15 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         break;
       }
       if (result.harnessError) {
-        harnessError = harnessMessage(result.harnessError, seed, property.id);
-        break;
+        const message = harnessMessage(result.harnessError, seed, property.id, result.reproduce);
+        harnessError = harnessError ? `${harnessError}\n${message}` : message;
+        // A give-up ends this property only: the session is sound, and the next run resets the world.
+        if (!(result.harnessError instanceof CheckerGaveUp)) {
+          internal = true;
+          break;
+        }
+        gaveUp.push(property.id);
+        output.out(`  ${property.id}: ${t.ran} of ${t.planned} runs, then the checker gave up; the check goes on without the rest of this property\n`);
       }
     }
     await driver.stop();
@@ -301,7 +322,10 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
       output.err(`dualsock: ${printable(error.message, { multiline: true })}\n`);
       if (!hello) return usageSummary(error.message);
       return finish({ outcome: 'HARNESS-ERROR', exitCode: EXIT.usage });
-    } else harnessError = harnessMessage(error, seed, null);
+    } else {
+      internal = true;
+      harnessError = harnessMessage(error, seed, null);
+    }
   } finally {
     stopSignals();
   }
@@ -309,10 +333,11 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
 }
 
 /** A harness error for people: what went wrong, and the seed to report it with. Never a verdict. */
-function harnessMessage(error: unknown, seed: number, property: string | null): string {
+function harnessMessage(error: unknown, seed: number, property: string | null, reproduce: string | null = null): string {
   const where = property ? ` in property ${property}` : '';
   if (error instanceof CheckerGaveUp) {
-    return `the checker gave up${where} (${error.message}). This is a limit of the harness, not a verdict on the implementation; please report it with the seed ${seed}.`;
+    const again = reproduce ? ` To re-run that one run: ${reproduce}` : '';
+    return `the checker gave up${where}: ${error.reason}. This is a limit of the harness, not a verdict on the implementation; please report it with the seed ${seed}.${again}`;
   }
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return `internal error${where}: ${text}. This is a fault of dualsock, not a verdict on the implementation; please report it with the seed ${seed}${error instanceof Error && error.stack ? `:\n${error.stack}` : '.'}`;

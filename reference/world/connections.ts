@@ -65,32 +65,42 @@ export function sendOnConn(state: State, ctx: Ctx, conn: Conn, from: 0 | 1, kind
   });
 }
 
-/** Deliver every held transmission whose time has come and whose link is open, in order per lane. */
+/**
+ * Deliver every held transmission whose time has come and whose link is open, in order per lane;
+ * then those the arrivals themselves sent that are due at once, until nothing more is due.
+ */
 export function deliverDue(state: State, ctx: Ctx): void {
-  const blocked = new Set<string>();
-  const remaining: Flight[] = [];
-  const ready: Flight[] = [];
-  for (const flight of state.flights) {
-    const lane = laneOf(flight);
-    if (blocked.has(lane) || flight.due > state.now || partitioned(state, flight.channel, flight.link)) {
-      blocked.add(lane);
-      remaining.push(flight);
-    } else {
-      ready.push(flight);
+  for (;;) {
+    const blocked = new Set<string>();
+    const remaining: Flight[] = [];
+    const ready: Flight[] = [];
+    for (const flight of state.flights) {
+      const lane = laneOf(flight);
+      if (blocked.has(lane) || flight.due > state.now || partitioned(state, flight.channel, flight.link)) {
+        blocked.add(lane);
+        remaining.push(flight);
+      } else {
+        ready.push(flight);
+      }
     }
-  }
-  state.flights = remaining;
-  for (const flight of ready) {
-    ctx.touch(flight.channel === 'net' ? ['FAULT-DELAY-CHANNEL'] : ['FAULT-DELAY-CHANNEL', 'DSS-STORAGE-ONLY'], flight.channel === 'net' ? 'deliver.net.late' : 'deliver.dss.late');
-    arrive(state, ctx, flight);
-  }
-  // Bytes that reached a closed STP socket were dropped, and the room they took in the STG
-  // buffer is free again: a send blocked on it moves on (SPEC.md §2.3). Elsewhere a delivery
-  // only moves bytes from in flight to unread, which leaves the room as it was.
-  for (const flight of ready) {
-    if (flight.kind !== 'data' || flight.channel !== 'dss') continue;
-    const conn = state.conns[flight.conn];
-    if (conn && !conn.ends[flight.to].open) pumpSend(state, ctx, conn, (1 - flight.to) as 0 | 1);
+    if (ready.length === 0) return;
+    // What is still to arrive stays in flights while the ones before it arrive: a transmission an
+    // arrival sends (the reset that data reaching a closed socket provokes) waits behind its lane's
+    // flights — the closed end's FIN comes first (§3.2, in order per connection and direction).
+    state.flights = [...ready, ...remaining];
+    for (const flight of ready) {
+      state.flights = state.flights.filter((f) => f !== flight);
+      ctx.touch(flight.channel === 'net' ? ['FAULT-DELAY-CHANNEL'] : ['FAULT-DELAY-CHANNEL', 'DSS-STORAGE-ONLY'], flight.channel === 'net' ? 'deliver.net.late' : 'deliver.dss.late');
+      arrive(state, ctx, flight);
+    }
+    // Bytes that reached a closed STP socket were dropped, and the room they took in the STG
+    // buffer is free again: a send blocked on it moves on (SPEC.md §2.3). Elsewhere a delivery
+    // only moves bytes from in flight to unread, which leaves the room as it was.
+    for (const flight of ready) {
+      if (flight.kind !== 'data' || flight.channel !== 'dss') continue;
+      const conn = state.conns[flight.conn];
+      if (conn && !conn.ends[flight.to].open) pumpSend(state, ctx, conn, (1 - flight.to) as 0 | 1);
+    }
   }
 }
 

@@ -8,9 +8,6 @@
  * Small checker limits (one possible state) make a give-up certain with the reference itself;
  * the last case is the run at which the default limits once gave up on the reference.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createDriver } from '../drive/drivers.ts';
 import { createReferenceImplementation } from '../drive/reference-implementation.ts';
@@ -18,23 +15,9 @@ import { Session } from '../drive/session.ts';
 import { type Counterexample, traceText } from '../judge/counterexample.ts';
 import { replaySteps } from '../judge/replay.ts';
 import { check, type EngineOptions } from './check.ts';
+import { engineOptions, quiet } from './engine-testing.ts';
 
-const reference = { kind: 'factory' as const, factory: createReferenceImplementation };
-const quiet = (): { out: (t: string) => void; err: (t: string) => void; text: () => string } => {
-  let text = '';
-  return { out: (t) => (text += t), err: (t) => (text += t), text: () => text };
-};
-const base = (over: Partial<EngineOptions>): EngineOptions => ({
-  impl: reference,
-  seed: 7,
-  only: [],
-  strict: false,
-  expectedFailures: [],
-  reports: [],
-  timeoutMs: 30_000,
-  outDir: mkdtempSync(join(tmpdir(), 'dualsock-give-up-')),
-  ...over,
-});
+const base = (over: Partial<EngineOptions>): EngineOptions => engineOptions(7, 'give-up', over);
 /** One possible state at most: the first epoch the model explains two ways ends the property. */
 const tight = { maxStates: 1, maxNodes: 200_000 };
 

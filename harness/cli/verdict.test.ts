@@ -10,26 +10,11 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { propertyById } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
-import { createReferenceImplementation } from '../drive/reference-implementation.ts';
 import { check, type EngineOptions } from './check.ts';
+import { engineOptions, quiet } from './engine-testing.ts';
 import type { PlanStep } from '../generate/plan.ts';
 
-const reference = { kind: 'factory' as const, factory: createReferenceImplementation };
-const quiet = (): { out: (t: string) => void; err: (t: string) => void; text: () => string } => {
-  let text = '';
-  return { out: (t) => (text += t), err: (t) => (text += t), text: () => text };
-};
-const base = (over: Partial<EngineOptions>): EngineOptions => ({
-  impl: reference,
-  seed: 3,
-  only: [],
-  strict: false,
-  expectedFailures: [],
-  reports: [],
-  timeoutMs: 30_000,
-  outDir: mkdtempSync(join(tmpdir(), 'dualsock-verdict-')),
-  ...over,
-});
+const base = (over: Partial<EngineOptions>): EngineOptions => engineOptions(3, 'verdict', over);
 const wire = propertyById('wire')!;
 
 describe('never CONFORMS without checking', () => {

@@ -44,18 +44,20 @@ const call = (process: string, op: Op): Command => ({ type: 'call', process, cal
 const now = (command: Command | null): Thunk => () => command;
 
 /** The descriptor `process` opened since `before` (the one a socket or accept just returned). */
-function newestFd(state: State, process: string, before: ReadonlySet<number>): number | undefined {
+/** The descriptor a process opened since `before` was taken (the first one the model lists). */
+export function newestFd(state: State, process: string, before: ReadonlySet<number>): number | undefined {
   return Object.values(state.socks)
     .filter((s) => s.proc === process && !before.has(s.fd))
     .map((s) => s.fd)[0];
 }
 
-function fdsOf(state: State, process: string): Set<number> {
+/** The descriptors a process has open now. */
+export function fdsOf(state: State, process: string): Set<number> {
   return new Set(Object.values(state.socks).filter((s) => s.proc === process).map((s) => s.fd));
 }
 
 /** Processes in turn over hosts: the first of each host, then the second of each… */
-function spreadOverHosts(state: State, procs: readonly string[]): string[] {
+export function spreadOverHosts(state: State, procs: readonly string[]): string[] {
   const byHost = new Map<string, string[]>();
   for (const p of procs) {
     const host = hostOf(state.config, p)!;

@@ -7,10 +7,9 @@
  */
 import type { Run } from './runner.ts';
 import { type Command, type PlanStep, idleProcesses, resolveBatch, resolveCall, resolveFault, scenarioFor } from '../generate/plan.ts';
-import { PROGRAMS, stepLabels, type State } from '../../reference/index.ts';
+import { PROGRAMS, stepLabels } from '../../reference/index.ts';
 import type { Fault, Role } from '../../spec/messages.ts';
-import { hostOf } from '../../spec/config.ts';
-import { expandMacro } from '../generate/macros.ts';
+import { expandMacro, fdsOf, newestFd, spreadOverHosts } from '../generate/macros.ts';
 
 const labelsOf = (role: Role): string[] => stepLabels(PROGRAMS[role]);
 
@@ -139,27 +138,6 @@ function* connFault(run: Run, sel: number, kind: 'crash' | 'stg-fail' | 'reset' 
     return { type: 'call', process: peer.proc, call: then === 'recv' ? { op: 'recv', fd: peer.fd, max: 4 } : { op: 'send', fd: peer.fd, data: '61' } };
   };
   yield () => (kind !== 'crash' && undo ? { type: 'fault', fault: undo } : null);
-}
-
-function spreadOverHosts(state: State, procs: readonly string[]): string[] {
-  const byHost = new Map<string, string[]>();
-  for (const p of procs) {
-    const host = hostOf(state.config, p)!;
-    byHost.set(host, [...(byHost.get(host) ?? []), p]);
-  }
-  const out: string[] = [];
-  for (let round = 0; out.length < procs.length; round++) for (const list of byHost.values()) if (list[round]) out.push(list[round]!);
-  return out;
-}
-
-function newestFd(state: State, process: string, before: ReadonlySet<number>): number | undefined {
-  return Object.values(state.socks)
-    .filter((s) => s.proc === process && !before.has(s.fd))
-    .map((s) => s.fd)[0];
-}
-
-function fdsOf(state: State, process: string): Set<number> {
-  return new Set(Object.values(state.socks).filter((s) => s.proc === process).map((s) => s.fd));
 }
 
 /** A listener, a connector, a connect and an accept: one connected pair. */

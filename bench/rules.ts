@@ -7,11 +7,8 @@
  *
  * Also runs alone: node --import tsx bench/rules.ts [--seed N]
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { check } from '../harness/cli/check.ts';
-import { createReferenceImplementation } from '../harness/drive/reference-implementation.ts';
+import { engineOptions } from '../harness/cli/engine-testing.ts';
 import { ruleCoverage } from '../harness/judge/summary.ts';
 
 export interface RuleFigure {
@@ -25,16 +22,7 @@ export async function defaultRuleCoverage(seed = 1): Promise<RuleFigure> {
   console.log(`\n10. Model rules the default check fires (reference in-process, every property, default runs, seed ${seed})`);
   const started = performance.now();
   const summary = await check(
-    {
-      impl: { kind: 'factory', factory: createReferenceImplementation },
-      seed,
-      only: [],
-      strict: false,
-      expectedFailures: [],
-      reports: [],
-      timeoutMs: 30_000,
-      outDir: mkdtempSync(join(tmpdir(), 'dualsock-bench-rules-')),
-    },
+    engineOptions(seed, 'bench-rules', {}),
     { out: () => {}, err: () => {} },
   );
   const seconds = (performance.now() - started) / 1000;

@@ -1,5 +1,5 @@
 /**
- * What the tests of `check` as a function share: the reference as the implementation, an output
+ * What the tests of `check` as a function (and bench/rules.ts) share: the reference as the implementation, an output
  * that keeps what was printed, and the engine's options with a fresh output folder each time.
  */
 import { mkdtempSync } from 'node:fs';

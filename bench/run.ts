@@ -9,7 +9,9 @@
  *  3. In-process steps/s of a full check beside fast-check's plain asyncModelRun over the
  *     same command sequences (target: within 3×).
  *  4. Handshakes/s against serve-reference and native.
- *  5. For every mutant: median time to catch (find + shrink) over 10 seeds, and the shrunk length.
+ *  5. For every mutant, checked as the canary checks it (bench/mutant-checks.ts, which
+ *     bench/right-requirement.mjs shares): median time to catch (find + shrink) over 10 seeds,
+ *     the shrunk length, and how often under the documented requirement.
  *  6. No false positives: the reference (in-process and served) and native over 20 seeds.
  *  7. Every mutant against `dualsock check` at default settings (seed 1): caught, and by which properties.
  *  8. Start-up: `dualsock --help` beside bare `node -e 0`, and the native implementation's hello
@@ -43,6 +45,7 @@ import { PROPERTIES } from '../properties/index.ts';
 import { type Action, type State, initialState, settle, step } from '../reference/index.ts';
 import { DEFAULT_CONFIG, type WorldConfig } from '../spec/config.ts';
 import { implOf, listMutants, namesMutant } from '../fixtures/mutants/catalogue.ts';
+import { CANARY_RUNS, checkMutants, tally, totalsLine } from './mutant-checks.ts';
 import type { Outcome, Reply } from '../spec/messages.ts';
 import { defaultRuleCoverage } from './rules.ts';
 
@@ -343,41 +346,37 @@ async function handshakesPerSecond(): Promise<void> {
 
 // ── 5. mutants: time to catch ────────────────────────────────────────────
 
+/**
+ * Each mutant checked as the canary checks it (bench/mutant-checks.ts, shared with
+ * bench/right-requirement.mjs): caught, how fast, how short, and under the documented requirement.
+ */
 async function mutants(): Promise<void> {
   const rows: (string | number)[][] = [['mutant', 'requirement', 'kind', 'caught', 'median s', 'max s', 'median steps', 'shortest', 'right requirement']];
   const seeds = quick ? [1, 2, 3] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   // The table of targets alone needs the native mutants (the slow ones) and a sample of the rest.
   const list = listMutants().filter((m, i) => !targetsOnly || m.kind === 'native-patch' || i % 5 === 0);
-  console.log(`\n5. Mutants: median time to catch (find + shrink) over ${seeds.length} seeds (200 runs each), shrunk length${targetsOnly ? `; ${list.length} mutants: the native ones and every fifth of the rest` : ''}`);
+  console.log(
+    `\n5. Mutants: median time to catch (find + shrink) over ${seeds.length} seeds (the canary's check: its property, up to ${CANARY_RUNS} runs), shrunk length${targetsOnly ? `; ${list.length} mutants: the native ones and every fifth of the rest` : ''}`,
+  );
+  const tallies = tally(await checkMutants(list, seeds));
   const slowest = { 'native-patch': 0, inprocess: 0 };
-  for (const info of list) {
-    const { name } = info;
-    const impl = implOf(info);
-    const times: number[] = [];
-    const lengths: number[] = [];
-    let caught = 0;
-    let right = 0;
-    const others = new Map<string, number>();
-    for (const seed of seeds) {
-      const started = performance.now();
-      const summary = await check(
-        { impl, seed, only: [info.property], strict: false, expectedFailures: [], reports: [], timeoutMs: 20_000, budgetMs: 120_000, outDir: tmp, runs: 200 },
-        silent,
-      );
-      const failure = summary.failures[0];
-      if (!failure) continue;
-      caught += 1;
-      times.push((performance.now() - started) / 1000);
-      lengths.push(failure.counterexample.steps.length);
-      const named = failure.counterexample.violated[0]!;
-      if (namesMutant(info, named)) right += 1;
-      else others.set(named, (others.get(named) ?? 0) + 1);
-    }
-    if (times.length > 0) slowest[info.kind] = Math.max(slowest[info.kind], median(times));
-    const elsewhere = [...others].map(([req, n]) => `${n}× ${req}`).join(', ');
-    rows.push([name, info.requirement, info.kind, `${caught}/${seeds.length}`, fmt(median(times), 2), fmt(Math.max(...times, 0), 2), fmt(median(lengths), 1), info.shortest, `${right}/${caught}${elsewhere ? ` (${elsewhere})` : ''}`]);
+  for (const t of tallies) {
+    if (t.seconds.length > 0) slowest[t.mutant.kind] = Math.max(slowest[t.mutant.kind], median([...t.seconds]));
+    const elsewhere = [...t.others].map(([req, n]) => `${n}× ${req}`).join(', ');
+    rows.push([
+      t.mutant.name,
+      t.mutant.requirement,
+      t.mutant.kind,
+      `${t.caught}/${t.checks}`,
+      fmt(median([...t.seconds]), 2),
+      fmt(Math.max(...t.seconds, 0), 2),
+      fmt(median([...t.steps]), 1),
+      t.mutant.shortest,
+      `${t.right}/${t.caught}${elsewhere ? ` (${elsewhere})` : ''}`,
+    ]);
   }
   table(rows, true);
+  console.log(`  ${totalsLine(tallies, seeds.length)}`);
   record('catch-native', slowest['native-patch'], `${fmt(slowest['native-patch'], 2)} s`);
   record('catch-inprocess', slowest.inprocess, `${fmt(slowest.inprocess, 2)} s`);
 }

@@ -2,7 +2,8 @@
  * The two handshakes (SPEC.md chapters 7-9): both roles by the
  * implementation, or one of them played by the harness — faithfully, with a
  * deviation (wrong string, wrong echo, bad STG information, bad or unused
- * port, silence), or with a fault injected while a role is held at a step.
+ * port, silence), or with a fault injected while a role is held at a step;
+ * and sessions one after another and at once between the same hosts.
  */
 import { planArb, worldArb } from '../harness/generate/generate.ts';
 import type { Property } from './property.ts';
@@ -52,5 +53,24 @@ export const handshakeProperties: readonly Property[] = [
     }),
     needs: { handshakes: ['db-server', 'db-client'] },
     weight: 3,
+  },
+  {
+    id: 'sessions',
+    title: 'sessions between the same hosts one after another and several at once (§13.30), with data over the channels of those established',
+    chapter: 'handshake',
+    reqs: ['HS-SESSIONS', 'NET-BIND-INUSE', 'HS-ESTABLISHED-LAYOUT', 'HS-FS-LAYOUT', 'HS-DB-LAYOUT', 'HS-FS-CLOSE-AUXILIARY', 'HS-DB-214-CLOSE-NETWORK'],
+    // Enough ports and blocks that several sessions fit: a file-system server keeps two dynamic ports per session, and every session two STP ports.
+    world: worldArb({ hosts: { min: 3, max: 4 }, processes: { min: 1, max: 3 }, capacity: { min: 8, max: 32 }, netPorts: { min: 8, max: 12 }, stgPorts: { min: 6, max: 12 } }),
+    plan: planArb({
+      steps: { call: 3, batch: 0, pair: 0, raceAlloc: 0, raceConnect: 0, tick: 1, fault: 0, handshake: 6, sessions: 4, ...NO_MACROS },
+      calls: { socket: 0, bind: 0, listen: 0, accept: 0, connect: 0, send: 4, recv: 4, getsockname: 0, close: 1, stale: 0, wrong: 0 },
+      handshakes: { plain: 1, deviations: 0, faults: 0 },
+      minLength: 2,
+      maxLength: 5,
+      keep: ['handshake', 'sessions'],
+    }),
+    needs: { handshakes: ['fs-server', 'fs-client', 'db-server', 'db-client'] },
+    // Every run plays its sessions a step at a time (an epoch per step): 15 runs reach HS-SESSIONS on every seed tried.
+    weight: 0.35,
   },
 ];

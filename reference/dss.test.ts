@@ -68,6 +68,14 @@ describe('socket and bind', () => {
     expect(sim.call('C', { op: 'bind', fd: sim.fd('C', 'dss'), stg: 1, port: 5000 })).toEqual(fail('EADDRINUSE'));
   });
 
+  test('DSS-BIND-INUSE: an STP port only accepted sockets use binds once their listener has closed; dynamic binds skip it', () => {
+    const sim = new Sim();
+    sim.dssPair('C', 'S', 1, 5000);
+    expect(sim.call('S2', { op: 'bind', fd: sim.fd('S2', 'dss'), stg: 1, port: 5000 })).toEqual(local({ stg: 1, port: 5000 }));
+    // 5000 is now held by that bind; the client's implicit bind took 5001 and the accepted socket uses 5000.
+    expect(sim.call('C', { op: 'bind', fd: sim.fd('C', 'dss'), stg: 1, port: 0 })).toEqual(local({ stg: 1, port: 5002 }));
+  });
+
   test('DSS-BIND-INUSE: bind on a bound STP socket is EINVAL', () => {
     const sim = new Sim();
     const fd = sim.fd('C', 'dss');

@@ -321,7 +321,9 @@ function advance(state: State, ctx: Ctx, hs: number, programs: Programs, seen: S
   const key = roleCallKey(hs, run.seq);
   const choices = roleChoices(program, run, roleCtx(state, run));
   if (choices.length === 0) {
-    finish(state, ctx, run, { status: 'established', layout: program.layout(run.vars) }, ['HS-ESTABLISHED-LAYOUT', ...program.reqs], hsRule(run.role, null, 'established'));
+    const layout = program.layout(run.vars);
+    if (besideEstablished(state, run.proc, Object.values(layout))) ctx.touch(['HS-SESSIONS'], 'session.beside-established');
+    finish(state, ctx, run, { status: 'established', layout }, ['HS-ESTABLISHED-LAYOUT', ...program.reqs], hsRule(run.role, null, 'established'));
     if (proc.busy === `h${run.id}`) proc.busy = null;
     return;
   }
@@ -390,6 +392,14 @@ function stepOrderViolation(proc: string, program: RoleProgram, choices: readonl
   const reqs = passed ? [...passed.step.reqs, 'HS-STEP-ORDER'] : ['HS-STEP-ORDER'];
   const why = labelled.length > 0 ? 'the step makes another call' : `the role's next step is ${[...new Set(choices.map((c) => c.label))].join(' or ')}`;
   return new Violation(reqs, `${expected} (${why})`, `${proc}[${seen.label}]:${made}`);
+}
+
+/** Does another session hold connections on the WKP of this process's host (SPEC.md §13.30)? */
+function besideEstablished(state: State, proc: string, layout: readonly (number | undefined)[]): boolean {
+  const host = state.procs[proc]!.host;
+  return Object.values(state.socks).some(
+    (s) => s.state === 'connected' && s.local !== null && 'host' in s.local && s.local.host === host && s.local.port === state.config.wkp && !(s.proc === proc && layout.includes(s.fd)),
+  );
 }
 
 function finish(state: State, ctx: Ctx, run: RoleRun, outcome: HandshakeOutcome, reqs: readonly string[], rule: RuleId): void {

@@ -58,7 +58,13 @@ describe('socket and bind', () => {
       sim.value('C2', { op: 'bind', fd, port: 7000 });
       sim.value('C2', { op: 'listen', fd, backlog: 1 });
     }],
-    ['accepted on (listener closed)', (sim: Sim) => sim.netPair('S', 'C2', 7000)],
+    ['accepted on, its listener still open', (sim: Sim) => {
+      const lis = sim.fd('C2', 'net');
+      sim.value('C2', { op: 'bind', fd: lis, port: 7000 });
+      sim.value('C2', { op: 'listen', fd: lis, backlog: 1 });
+      sim.value('S', { op: 'connect', fd: sim.fd('S', 'net'), to: { host: 'cli', port: 7000 } });
+      sim.value('C2', { op: 'accept', fd: lis });
+    }],
     ['connected from it', (sim: Sim) => {
       sim.netPair('S', 'S2', 7001);
       // A connect from an explicitly bound cli:7000.
@@ -87,13 +93,35 @@ describe('socket and bind', () => {
     expect(sim.call('C', { op: 'getsockname', fd })).toEqual(local({ host: 'cli', port: 7000 }));
   });
 
+  test('NET-BIND-INUSE: a port only accepted sockets use binds once their listener has closed, and the next listener accepts beside them', () => {
+    const sim = new Sim();
+    const [client, accepted] = sim.netPair('C', 'S', 7000);
+    // The listener is closed; the accepted connection still uses srv:7000 but does not hold it (SPEC.md §3.4).
+    const next = sim.fd('S2', 'net');
+    expect(sim.call('S2', { op: 'bind', fd: next, port: 7000 })).toEqual(local(WKP));
+    sim.value('S2', { op: 'listen', fd: next, backlog: 1 });
+    const second = sim.fd('C', 'net');
+    sim.value('C', { op: 'connect', fd: second, to: WKP });
+    expect(sim.value<{ peer: unknown }>('S2', { op: 'accept', fd: next }).peer).toEqual({ host: 'cli', port: 40001 });
+    // The first connection still carries its bytes, to its own peer.
+    sim.value('C', { op: 'send', fd: client, data: hex('0102') });
+    expect(sim.call('S', { op: 'recv', fd: accepted, max: 8 })).toEqual(data('0102'));
+  });
+
+  test('NET-BIND-DYNAMIC: dynamic choices skip a port accepted sockets use', () => {
+    const sim = new Sim(configWith({ netPorts: [40000, 40001] }));
+    sim.netPair('C', 'S', 40000);
+    expect(sim.call('S2', { op: 'bind', fd: sim.fd('S2', 'net'), port: 0 })).toEqual(local({ host: 'srv', port: 40001 }));
+    expect(sim.call('S2', { op: 'bind', fd: sim.fd('S2', 'net'), port: 0 })).toEqual(fail('EADDRINUSE'));
+  });
+
   test('NET-CLOSE-FREES-PORT: the port is free for bind at once after the last holder closes', () => {
     const sim = new Sim();
-    const [, accepted] = sim.netPair('C', 'S', 7000);
-    // The listener is closed, but the accepted socket still holds srv:7000.
+    const lis = sim.fd('S', 'net');
+    sim.value('S', { op: 'bind', fd: lis, port: 7000 });
     const probe = sim.fd('S2', 'net');
     expect(sim.call('S2', { op: 'bind', fd: probe, port: 7000 })).toEqual(fail('EADDRINUSE'));
-    sim.value('S', { op: 'close', fd: accepted });
+    sim.value('S', { op: 'close', fd: lis });
     expect(sim.call('S2', { op: 'bind', fd: probe, port: 7000 })).toEqual(local(WKP));
   });
 

@@ -54,8 +54,12 @@ export type EngineOptions = CheckOptions & {
   readonly limits?: CheckerLimits;
 };
 
-/** Runs of the whole catalogue by default; each property gets its share by weight. */
-export const DEFAULT_RUNS_PER_PROPERTY = 100;
+/**
+ * Runs per unit of a property's weight by default: a weight-3 property runs 132 cases. Fixed per
+ * weight, not a share of a fixed total, so that adding a property to the catalogue leaves every
+ * other property's cases as they were.
+ */
+export const DEFAULT_RUNS_PER_WEIGHT = 44;
 
 /** Properties selected by --only: by property id, chapter, or a requirement they target. */
 export function selectProperties(all: readonly Property[], only: readonly string[]): Property[] {
@@ -64,14 +68,13 @@ export function selectProperties(all: readonly Property[], only: readonly string
 }
 
 /**
- * Planned runs per property: its weight's share of the whole catalogue's runs. Computed over the
- * catalogue, not the selection, so a property runs the same cases under --only and in any shard
- * as in the full check.
+ * Planned runs per property: DEFAULT_RUNS_PER_WEIGHT for each unit of its weight. It depends on
+ * the property alone, so a property runs the same cases under --only and in any shard as in the
+ * full check.
  */
-export function plannedRuns(catalogue: readonly Property[], property: Property, runs: number | undefined): number {
+export function plannedRuns(property: Property, runs: number | undefined): number {
   if (runs !== undefined) return runs;
-  const total = catalogue.reduce((n, p) => n + p.weight, 0);
-  return Math.max(1, Math.round((DEFAULT_RUNS_PER_PROPERTY * property.weight * catalogue.length) / total));
+  return Math.max(1, Math.round(DEFAULT_RUNS_PER_WEIGHT * property.weight));
 }
 
 export async function runCheck(options: EngineOptions, output: Output): Promise<number> {
@@ -249,7 +252,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     const deadline = options.budgetMs !== undefined ? Date.now() + options.budgetMs : null;
     const expectedSet = new Set(expected.keys());
     for (const [index, property] of selected.entries()) {
-      const planned = options.path ? 1 : plannedRuns(catalogue, property, options.runs);
+      const planned = options.path ? 1 : plannedRuns(property, options.runs);
       const lacking = [
         ...(property.needs?.handshakes ?? []).filter((r) => !hello!.capabilities.handshakes.includes(r)).map((r) => `role:${r}`),
         ...(property.needs?.faults ?? []).filter((f) => !hello!.capabilities.faults.includes(f as never)).map((f) => `fault:${f}`),

@@ -64,7 +64,7 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
     .addOption(new Option('--impl <module-or-command>', 'the implementation: a module path or a command line (see below)'))
     .option('--shell', 'run the --impl command line through /bin/sh')
     .option('--seed <n>', 'seed of the run (default: random, printed)')
-    .option('--runs <n>', 'runs per property (default: 100 times the property\'s weight share; the seed decides every case)')
+    .option('--runs <n>', 'runs per property (default: 44 per unit of the property\'s weight; the seed decides every case)')
     .option('--budget <duration>', 'a safety cap on wall-clock time, e.g. 10m: a check it cuts short is INCOMPLETE (exit 2), never CONFORMS')
     .option('--only <ids>', 'requirement IDs, chapters or properties to check (comma-separated, repeatable)', collect, [])
     .option('--strict', 'SHOULD failures fail the run too')

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import type { WorldConfig } from '../../spec/config.ts';
-import type { CallPlan, FaultPlan, HandshakePlan, MacroPlan, PlanStep, PortPick, ScenarioFault, Deviation, WrongCall } from './plan.ts';
+import type { CallPlan, FaultPlan, HandshakePlan, MacroPlan, PlanStep, PortPick, ScenarioFault, SessionsPlan, Deviation, WrongCall } from './plan.ts';
 
 const HOSTS = [
   { name: 'srv', prefix: 'S' },
@@ -23,6 +23,10 @@ export interface WorldShape {
   readonly capacity?: { min: number; max: number };
   readonly stgs?: { min: number; max: number };
   readonly length?: { min: number; max: number };
+  /** How many dynamic network ports each host has. */
+  readonly netPorts?: { min: number; max: number };
+  /** How many ports each STG offers. */
+  readonly stgPorts?: { min: number; max: number };
 }
 
 export function worldArb(shape: WorldShape = {}): fc.Arbitrary<WorldConfig> {
@@ -39,8 +43,8 @@ export function worldArb(shape: WorldShape = {}): fc.Arbitrary<WorldConfig> {
         { weight: 4, arbitrary: fc.integer({ min: capacity.min, max: smallCapacity }) },
         { weight: 1, arbitrary: fc.integer({ min: smallCapacity, max: capacity.max }) },
       ),
-      stgs: fc.array(fc.record({ length: fc.integer(length), ports: fc.integer({ min: 2, max: 6 }) }), { minLength: stgs.min, maxLength: stgs.max }),
-      netPorts: fc.integer({ min: 3, max: 8 }),
+      stgs: fc.array(fc.record({ length: fc.integer(length), ports: fc.integer(shape.stgPorts ?? { min: 2, max: 6 }) }), { minLength: stgs.min, maxLength: stgs.max }),
+      netPorts: fc.integer(shape.netPorts ?? { min: 3, max: 8 }),
       boundary: fc.constantFrom(1024, 64),
       connectTimeout: fc.integer({ min: 2, max: 5 }),
       stepTimeout: fc.integer({ min: 3, max: 6 }),
@@ -129,7 +133,7 @@ export function faultPlanArb(kinds: readonly FaultPlan['f'][] = ['crash', 'parti
   const all: Record<FaultPlan['f'], fc.Arbitrary<FaultPlan>> = {
     crash: fc.record({ f: fc.constant('crash' as const), p: sel }),
     partition: fc.record({ f: fc.constant('partition' as const), a: sel, b: sel }),
-    heal: fc.constant({ f: 'heal' as const }),
+    heal: fc.record({ f: fc.constant('heal' as const), a: sel }),
     reset: fc.record({ f: fc.constant('reset' as const), s: sel }),
     'stg-fail': fc.record({ f: fc.constant('stg-fail' as const), g: sel }),
     'stg-repair': fc.constant({ f: 'stg-repair' as const }),
@@ -161,7 +165,8 @@ export function handshakePlanArb(shape: HandshakeShape = {}): fc.Arbitrary<Hands
     flow,
     server: sel,
     client: sel,
-    deviationAt: sel,
+    // Uniform: the deviations a client can make are picked from a short list (plan.ts ownDeviations).
+    deviationAt: fc.noBias(sel),
     // Uniform, not biased to small values: the last steps of a role are as likely as the first.
     faultAt: fc.noBias(sel),
     faultTicks: fc.nat({ max: 8 }),
@@ -171,13 +176,26 @@ export function handshakePlanArb(shape: HandshakeShape = {}): fc.Arbitrary<Hands
   };
   const plain = fc.record({ ...base, impl: fc.constantFrom('both' as const, 'server' as const, 'client' as const), deviation: fc.constant(null), fault: fc.constant(null) });
   const deviant = fc.record({ ...base, impl: fc.constantFrom('server' as const, 'client' as const), deviation: fc.constantFrom(...DEVIATIONS), fault: fc.constant(null) });
-  const faulty = fc.record({ ...base, impl: fc.constantFrom('both' as const, 'server' as const, 'client' as const), deviation: fc.constant(null), fault: fc.constantFrom(...SCENARIO_FAULTS) });
+  const anyStep = fc.record({ ...base, impl: fc.constantFrom('both' as const, 'server' as const, 'client' as const), deviation: fc.constant(null), fault: fc.constantFrom(...SCENARIO_FAULTS) });
+  // A role of the implementation hangs up in mid-handshake: it crashes held before a step where it
+  // sends what its peer waits to read (plan.ts SENDS), so the peer's read meets end-of-stream. A
+  // fault at any step lands there with one crash in eight kinds and one step in six or so.
+  const hangUp = fc.record({ ...base, impl: fc.constant('both' as const), deviation: fc.constant(null), fault: fc.constant('crash-self' as const), faultOn: fc.constant('send' as const) });
+  // Weights four times the shape's, so that hang-ups come on top of the faults at any step, at a
+  // quarter of their weight, and leave the mix of the others as the shape says.
   return fc.oneof(
-    { weight: shape.plain ?? 2, arbitrary: plain },
-    { weight: shape.deviations ?? 2, arbitrary: deviant },
-    { weight: shape.faults ?? 3, arbitrary: faulty },
+    { weight: 4 * (shape.plain ?? 2), arbitrary: plain },
+    { weight: 4 * (shape.deviations ?? 2), arbitrary: deviant },
+    { weight: 4 * (shape.faults ?? 3), arbitrary: anyStep },
+    { weight: shape.faults ?? 3, arbitrary: hangUp },
   );
 }
+
+/** Two to four plain sessions set up at once (sessions.ts gives each its own listening host). */
+export const sessionsPlanArb: fc.Arbitrary<SessionsPlan> = fc.record({
+  sessions: fc.array(fc.record({ flow: fc.constantFrom('fs' as const, 'db' as const), server: sel, client: sel, together: fc.boolean() }), { minLength: 2, maxLength: 3 }),
+  order: fc.array(sel, { minLength: 1, maxLength: 16 }),
+});
 
 export interface StepWeights {
   readonly call?: number;
@@ -190,6 +208,8 @@ export interface StepWeights {
   readonly tick?: number;
   readonly fault?: number;
   readonly handshake?: number;
+  /** Several plain sessions set up at once (none unless a property asks). */
+  readonly sessions?: number;
   /** Several binds in one batch, racing for one STG's (or one host's) ports. */
   readonly raceBind?: number;
   /** A connect delayed past its timeout while its descriptor, control block or port is reused. */
@@ -202,6 +222,8 @@ export interface StepWeights {
   readonly stgDown?: number;
   /** A socket bound in one STG connecting through another. */
   readonly crossStg?: number;
+  /** Bytes in flight on a delayed channel when the connection is reset, its receiver closes or its STG fails (none unless a property asks). */
+  readonly inFlight?: number;
 }
 
 export interface PlanShape {
@@ -239,7 +261,8 @@ export function planStepArb(shape: PlanShape = {}): fc.Arbitrary<PlanStep> {
     { weight: w.tick ?? 2, arbitrary: fc.record({ t: fc.constant('tick' as const), n: fc.integer({ min: 1, max: 3 }) }) },
     { weight: w.fault ?? 2, arbitrary: faultPlanArb(shape.faults).map((fault) => ({ t: 'fault' as const, fault })) },
     { weight: w.handshake ?? 1, arbitrary: handshakePlanArb(shape.handshakes).map((plan) => ({ t: 'hs' as const, plan })) },
-    ...MACRO_ARMS.map(({ key, arbitrary }) => ({ weight: w[key] ?? 1, arbitrary: arbitrary.map((macro) => ({ t: 'macro' as const, macro: ofFamily(macro, shape.calls?.dss) })) })),
+    { weight: w.sessions ?? 0, arbitrary: sessionsPlanArb.map((plan) => ({ t: 'sessions' as const, plan })) },
+    ...MACRO_ARMS.map(({ key, arbitrary }) => ({ weight: w[key] ?? STEP_DEFAULTS[key], arbitrary: arbitrary.map((macro) => ({ t: 'macro' as const, macro: ofFamily(macro, shape.calls?.dss) })) })),
   ];
   return fc.oneof(...arms.filter((a) => a.weight > 0));
 }
@@ -252,8 +275,8 @@ function ofFamily(macro: MacroPlan, dss: number | undefined): MacroPlan {
   return { ...macro, family: dss === 0 ? 'net' : 'dss' };
 }
 
-const MACRO_ARMS: readonly { key: 'raceBind' | 'staleConnect' | 'reuseUnread' | 'queueFill' | 'stgDown' | 'crossStg'; arbitrary: fc.Arbitrary<MacroPlan> }[] = [
-  { key: 'stgDown', arbitrary: fc.record({ m: fc.constant('stg-down' as const), g: sel, a: sel }) },
+const MACRO_ARMS: readonly { key: 'raceBind' | 'staleConnect' | 'reuseUnread' | 'queueFill' | 'stgDown' | 'crossStg' | 'inFlight'; arbitrary: fc.Arbitrary<MacroPlan> }[] = [
+  { key: 'stgDown', arbitrary: fc.record({ m: fc.constant('stg-down' as const), g: sel, a: sel, twice: fc.boolean() }) },
   { key: 'crossStg', arbitrary: fc.record({ m: fc.constant('cross-stg' as const), g: sel, a: sel, b: sel }) },
   {
     key: 'raceBind',
@@ -282,19 +305,38 @@ const MACRO_ARMS: readonly { key: 'raceBind' | 'staleConnect' | 'reuseUnread' | 
       family: famArb,
       backlog: fc.nat({ max: 1 }),
       over: fc.nat({ max: 2 }),
-      end: fc.constantFrom('close' as const, 'accept' as const, 'tick' as const),
+      // The ends that refuse held connects (a close, a crash) twice as often: they need a connect held as well.
+      end: fc.oneof(
+        { weight: 2, arbitrary: fc.constant('close' as const) },
+        { weight: 1, arbitrary: fc.constant('accept' as const) },
+        { weight: 1, arbitrary: fc.constant('tick' as const) },
+        { weight: 2, arbitrary: fc.constant('crash' as const) },
+        { weight: 1, arbitrary: fc.constant('relisten' as const) },
+      ),
       a: sel,
+    }),
+  },
+  {
+    key: 'inFlight',
+    arbitrary: fc.record({
+      m: fc.constant('in-flight' as const),
+      family: famArb,
+      then: fc.constantFrom('reset' as const, 'close' as const, 'stg-fail' as const),
+      big: fc.boolean(),
+      len: fc.nat({ max: 7 }),
+      a: sel,
+      b: sel,
     }),
   },
 ];
 
 // ── swarm testing ────────────────────────────────────────────────────────
 
-const STEP_KINDS = ['call', 'batch', 'pair', 'raceAlloc', 'raceConnect', 'connFault', 'tick', 'fault', 'handshake', 'raceBind', 'staleConnect', 'reuseUnread', 'queueFill', 'stgDown', 'crossStg'] as const;
+const STEP_KINDS = ['call', 'batch', 'pair', 'raceAlloc', 'raceConnect', 'connFault', 'tick', 'fault', 'handshake', 'raceBind', 'staleConnect', 'reuseUnread', 'queueFill', 'stgDown', 'crossStg', 'inFlight'] as const;
 const CALL_KINDS = ['socket', 'bind', 'listen', 'accept', 'connect', 'send', 'recv', 'getsockname', 'close', 'stale', 'wrong'] as const;
 /** The weights a kind gets when its shape does not name it (planStepArb's and callPlanArb's defaults). */
 const STEP_DEFAULTS: Record<(typeof STEP_KINDS)[number], number> = {
-  call: 10, batch: 3, pair: 3, raceAlloc: 1, raceConnect: 1, connFault: 0, tick: 2, fault: 2, handshake: 1, raceBind: 1, staleConnect: 1, reuseUnread: 1, queueFill: 1, stgDown: 1, crossStg: 1,
+  call: 10, batch: 3, pair: 3, raceAlloc: 1, raceConnect: 1, connFault: 0, tick: 2, fault: 2, handshake: 1, raceBind: 1, staleConnect: 1, reuseUnread: 1, queueFill: 1, stgDown: 1, crossStg: 1, inFlight: 0,
 };
 const CALL_DEFAULTS: Record<(typeof CALL_KINDS)[number], number> = {
   socket: 4, bind: 3, listen: 3, accept: 3, connect: 3, send: 4, recv: 4, getsockname: 1, close: 2, stale: 1, wrong: 2,
@@ -313,7 +355,8 @@ function scaled<K extends string>(base: Record<K, number>, factors: Record<K, nu
   const keys = Object.keys(base) as K[];
   const top = keys.reduce((best, k) => (base[k] > base[best] ? k : best), keys[0]!);
   const out = {} as Record<K, number>;
-  for (const k of keys) out[k] = base[k] * (k === top || keep.includes(k) ? Math.max(1, factors[k]) : factors[k]);
+  // A kind the profile has no factor for (sessions: only the property that asks for them) keeps its weight.
+  for (const k of keys) out[k] = base[k] * (k === top || keep.includes(k) ? Math.max(1, factors[k] ?? 1) : (factors[k] ?? 1));
   return keys.some((k) => out[k] > 0) ? out : base;
 }
 

@@ -47,7 +47,8 @@ export interface WrongCall {
 export type FaultPlan =
   | { readonly f: 'crash'; readonly p: number }
   | { readonly f: 'partition'; readonly a: number; readonly b: number }
-  | { readonly f: 'heal' }
+  /** `a` picks, now and then, two hosts to heal when none are partitioned (resolveFault). */
+  | { readonly f: 'heal'; readonly a?: number }
   | { readonly f: 'reset'; readonly s: number }
   | { readonly f: 'stg-fail'; readonly g: number }
   | { readonly f: 'stg-repair' }
@@ -86,6 +87,13 @@ export interface HandshakePlan {
   readonly together: boolean;
   /** Ticks the held role stays held after its fault, before it is resumed (time held does not count toward its step timeout). */
   readonly holdTicks: number;
+  /**
+   * Where the fault lands: at any step of the held role (absent), or at a step where it sends a
+   * message its peer waits to read (`send`, the step chosen by faultAt / 2). A crash there is a
+   * peer hanging up in mid-handshake: the peer's read meets end-of-stream (HS-PEER-GONE), which a
+   * fault at any step reaches only when it happens to land on one of those few steps.
+   */
+  readonly faultOn?: 'send';
 }
 
 /**
@@ -100,9 +108,16 @@ export interface HandshakePlan {
  * - `reuse-unread`: a connected socket closed with bytes unread, its descriptor reused by a new
  *   socket that connects again and reads;
  * - `queue-fill`: a fresh listener given exactly its backlog of connects, or one or two more
- *   (held), then closed, drained by accepts, or left until the held connects time out;
- * - `stg-down`: an STG failed, then the calls that must answer EIO in it (bind, listen, connect
- *   into it, and a connection through it), then repaired;
+ *   (held), then closed, drained by accepts, left until the held connects time out, its process
+ *   crashed and recovered (a held STP connect then refused by the recovery), or drained and
+ *   closed and its port bound and listened on again while the accepted sockets still use it;
+ * - `stg-down`: an STG failed — while a send through it is blocked on a full buffer and, where
+ *   the channel can be delayed, a connect into it is on its way — then the calls that must answer
+ *   EIO in it (bind, listen, connect into it, and a connection through it), then repaired;
+ *   `twice` fails it twice;
+ * - `in-flight`: a connected pair whose channel is delayed, bytes sent (an STP send of more than
+ *   the buffer holds blocks), then, while they are in flight, the connection reset, the receiving
+ *   end closed, or its STG failed; then the delay lifted and the sender reads;
  * - `cross-stg`: a socket bound in one STG connecting to a listener of another (EINVAL), then
  *   within its own STG, and an unbound socket connecting to that other listener (an implicit
  *   bind there).
@@ -111,8 +126,16 @@ export type MacroPlan =
   | { readonly m: 'race-bind'; readonly family: 'net' | 'dss'; readonly n: number; readonly g: number; readonly explicit: boolean }
   | { readonly m: 'stale-connect'; readonly family: 'net' | 'dss'; readonly reuse: 'socket' | 'same' | 'port'; readonly extra: number; readonly undelay: boolean; readonly a: number; readonly b: number }
   | { readonly m: 'reuse-unread'; readonly family: 'net' | 'dss'; readonly a: number; readonly b: number; readonly len: number; readonly byte: number }
-  | { readonly m: 'queue-fill'; readonly family: 'net' | 'dss'; readonly backlog: number; readonly over: number; readonly end: 'close' | 'accept' | 'tick'; readonly a: number }
-  | { readonly m: 'stg-down'; readonly g: number; readonly a: number }
+  | {
+      readonly m: 'queue-fill';
+      readonly family: 'net' | 'dss';
+      readonly backlog: number;
+      readonly over: number;
+      readonly end: 'close' | 'accept' | 'tick' | 'crash' | 'relisten';
+      readonly a: number;
+    }
+  | { readonly m: 'stg-down'; readonly g: number; readonly a: number; readonly twice?: boolean }
+  | { readonly m: 'in-flight'; readonly family: 'net' | 'dss'; readonly then: 'reset' | 'close' | 'stg-fail'; readonly big: boolean; readonly len: number; readonly a: number; readonly b: number }
   | { readonly m: 'cross-stg'; readonly g: number; readonly a: number; readonly b: number };
 
 export type PlanStep =
@@ -125,7 +148,18 @@ export type PlanStep =
   | { readonly t: 'tick'; readonly n: number }
   | { readonly t: 'fault'; readonly fault: FaultPlan }
   | { readonly t: 'hs'; readonly plan: HandshakePlan }
+  | { readonly t: 'sessions'; readonly plan: SessionsPlan }
   | { readonly t: 'macro'; readonly macro: MacroPlan };
+
+/**
+ * Several plain sessions (both roles by the implementation) set up at once, on distinct
+ * listening hosts (SPEC.md §13.30); sessions.ts resolves them.
+ */
+export interface SessionsPlan {
+  readonly sessions: readonly { readonly flow: 'fs' | 'db'; readonly server: number; readonly client: number; readonly together: boolean }[];
+  /** Which held role goes next, turn by turn (judge/scenario.ts playSessions). */
+  readonly order: readonly number[];
+}
 
 // ── concrete commands: what a run executes and a counterexample holds ─────
 
@@ -139,7 +173,9 @@ export type Command =
   | { readonly type: 'batch'; readonly calls: readonly CallCommand[] }
   | { readonly type: 'tick' }
   | { readonly type: 'fault'; readonly fault: Fault }
-  | { readonly type: 'handshake'; readonly scenario: Scenario };
+  | { readonly type: 'handshake'; readonly scenario: Scenario }
+  /** Plain scenarios played at once (judge/scenario.ts playSessions). */
+  | { readonly type: 'sessions'; readonly scenarios: readonly Scenario[]; readonly order: readonly number[] };
 
 /** A handshake scenario with every choice made: processes, roles, deviation, fault. */
 export interface Scenario {
@@ -312,7 +348,8 @@ function resolveWrong(state: State, plan: WrongCall, procs: readonly string[], a
   const failed = state.failedStgs;
   switch (plan.op) {
     case 'bind':
-      switch (k % 8) {
+      // 6 aims at branch 2 again (an unknown STG): a world's own sockets never find it.
+      switch (k % 8 === 6 ? 2 : k % 8) {
         case 0: {
           // The other family's arguments: an STG for a network socket, none for an STP one (EINVAL).
           const sock = ofKind((s) => s.local === null) ?? pick(all, plan.s);
@@ -358,7 +395,8 @@ function resolveWrong(state: State, plan: WrongCall, procs: readonly string[], a
           return badFd();
       }
     case 'connect':
-      switch (k % 8) {
+      // 6 aims at branch 2 again (an unknown host or STG): a world's own sockets never find it.
+      switch (k % 8 === 6 ? 2 : k % 8) {
         case 0: {
           // An address of the other family: EINVAL.
           const sock = ofKind((s) => s.state === 'idle') ?? pick(all, plan.s);
@@ -561,10 +599,20 @@ export function resolveFault(state: State, plan: FaultPlan, capabilities: Capabi
       return { kind: 'partition', hosts: a < b ? [a, b] : [b, a] };
     }
     case 'heal': {
+      if (!has('partition')) return null;
       const link = state.partitions[0];
-      if (!has('partition') || !link) return null;
-      const [a, b] = link.split('|') as [string, string];
-      return { kind: 'heal', hosts: [a, b] };
+      if (link) {
+        const [a, b] = link.split('|') as [string, string];
+        return { kind: 'heal', hosts: [a, b] };
+      }
+      // Nothing partitioned: one selector in four heals two hosts anyway, which must change
+      // nothing (FAULT-HEAL-DELIVERS); the others skip the step, as a heal with nothing to heal did.
+      const sel = Math.abs(plan.a ?? 0);
+      if (sel % 4 !== 3 || config.hosts.length < 2) return null;
+      const first = Math.floor(sel / 4) % config.hosts.length;
+      const a = config.hosts[first]!.name;
+      const b = config.hosts[(first + 1) % config.hosts.length]!.name;
+      return { kind: 'heal', hosts: a < b ? [a, b] : [b, a] };
     }
     case 'reset': {
       if (!has('reset')) return null;
@@ -620,11 +668,19 @@ export function scenarioFor(state: State, plan: HandshakePlan, capabilities: Cap
     const playedRole = serverBy === 'harness' ? roles.server : roles.client;
     const label = deviationLabel(plan.flow, playedRole, plan.deviation, plan.deviationAt, labelsOf);
     if (label) deviation = { kind: plan.deviation, label };
+    // A deviation this role cannot make (a client sends no STG information): one it can, so a
+    // scenario drawn deviant deviates, and the few a client can make (a bad or unused port at
+    // 196 or 210, which its peer rejects at 224/238 or is refused at 234/244) come up as often as
+    // the server's many.
+    else deviation = pick(ownDeviations(playedRole), plan.deviationAt) ?? null;
   }
   let fault: Scenario['fault'] = null;
   if (plan.fault) {
     const side: 'server' | 'client' = serverBy === 'impl' && (clientBy !== 'impl' || plan.faultAt % 2 === 0) ? 'server' : 'client';
-    const labels = labelsOf(side === 'server' ? roles.server : roles.client);
+    const heldRole = side === 'server' ? roles.server : roles.client;
+    const sends = plan.faultOn === 'send' ? SENDS[heldRole].filter((label) => labelsOf(heldRole).includes(label)) : [];
+    const labels = sends.length > 0 ? sends : labelsOf(heldRole);
+    const at = sends.length > 0 ? Math.floor(Math.abs(plan.faultAt) / 2) : plan.faultAt;
     const needs: Record<ScenarioFault, string> = {
       'crash-self': 'crash',
       'crash-peer': 'crash',
@@ -638,7 +694,7 @@ export function scenarioFor(state: State, plan: HandshakePlan, capabilities: Cap
     if (capabilities.faults.includes(needs[plan.fault])) {
       // A hold of up to stepTimeout + 1 ticks: long enough that a role counting its time held would time out, and its peer may.
       const hold = Math.abs(plan.holdTicks) % (config.ticks.stepTimeout + 2);
-      fault = { kind: plan.fault, side, label: pick(labels, plan.faultAt)!, ticks: Math.abs(plan.faultTicks) % (config.ticks.stepTimeout + 2), ...(hold > 0 ? { hold } : {}) };
+      fault = { kind: plan.fault, side, label: pick(labels, at)!, ticks: Math.abs(plan.faultTicks) % (config.ticks.stepTimeout + 2), ...(hold > 0 ? { hold } : {}) };
     }
   }
   return {
@@ -669,6 +725,23 @@ const DEVIATION_LABELS: Readonly<Record<Role, Partial<Record<Deviation, readonly
     'swapped-stg': ['236'],
   },
   'db-client': { 'bad-port': ['196', '210'], 'unused-port': ['196', '210'] },
+};
+
+/** Every deviation a played role can make, with each label it can make it at. */
+function ownDeviations(role: Role): { kind: Deviation; label: string }[] {
+  return Object.entries(DEVIATION_LABELS[role]).flatMap(([kind, labels]) => (labels ?? []).map((label) => ({ kind: kind as Deviation, label })));
+}
+
+/**
+ * The steps at which each role sends a message its peer's next read waits for (Fig. 4, 4A, 5):
+ * a role that crashes held before one of them has left its peer reading a connection that ends
+ * (scenario `faultOn: 'send'`). macros.test.ts checks each is a send in reference/roles.ts.
+ */
+export const SENDS: Readonly<Record<Role, readonly string[]>> = {
+  'fs-server': ['90', '100', '138'],
+  'fs-client': ['122', '170'],
+  'db-server': ['226', '236'],
+  'db-client': ['196', '210'],
 };
 
 function deviationLabel(flow: 'fs' | 'db', role: Role, deviation: Deviation, at: number, labelsOf: (role: Role) => string[]): string | null {

@@ -26,6 +26,11 @@ export function validateCommand(state: State, command: Command): void {
     idle(command.scenario.server.process);
     idle(command.scenario.client.process);
   }
+  if (command.type === 'sessions') {
+    const processes = command.scenarios.flatMap((s) => [s.server.process, s.client.process]);
+    for (const process of processes) idle(process);
+    if (new Set(processes).size !== processes.length) throw new InvalidCommand('sessions at once name one process twice');
+  }
   if (command.type === 'fault' && step(state, { type: 'fault', fault: command.fault }).kind === 'illegal') {
     throw new InvalidCommand(`the fault ${describeFault(command.fault)} does not apply now`);
   }
@@ -51,5 +56,7 @@ export function describeCommand(command: Command): string {
       ].filter(Boolean);
       return `handshake ${s.flow} server=${who(s.server)} client=${who(s.client)} stg${s.stg}${extras.length ? ' ' + extras.join(' ') : ''}`;
     }
+    case 'sessions':
+      return `sessions at once: ${command.scenarios.map((s) => `${s.flow} server=${s.server.process} client=${s.client.process} stg${s.stg}${s.together ? ' together' : ''}`).join('; ')}`;
   }
 }

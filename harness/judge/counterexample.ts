@@ -37,6 +37,7 @@ const CommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tick') }),
   z.object({ type: z.literal('fault'), fault: Fault }),
   z.object({ type: z.literal('handshake'), scenario: Scenario }),
+  z.object({ type: z.literal('sessions'), scenarios: z.array(Scenario).min(1), order: z.array(z.number().int().nonnegative()) }),
 ]);
 
 export const CounterexampleSchema = z.object({

@@ -10,6 +10,7 @@ import { type Command, type PlanStep, idleProcesses, resolveBatch, resolveCall, 
 import { PROGRAMS, stepLabels } from '../../reference/index.ts';
 import type { Fault, Role } from '../../spec/messages.ts';
 import { expandMacro, fdsOf, newestFd, spreadOverHosts } from '../generate/macros.ts';
+import { sessionsFor } from '../generate/sessions.ts';
 
 const labelsOf = (role: Role): string[] => stepLabels(PROGRAMS[role]);
 
@@ -66,6 +67,13 @@ function* expand(run: Run, step: PlanStep): Generator<() => Command | null> {
           return null;
         }
         return { type: 'handshake', scenario };
+      };
+      return;
+    case 'sessions':
+      yield () => {
+        const scenarios = sessionsFor(run.state, step.plan, run.capabilities);
+        if (!scenarios && run.capabilities.handshakes.length === 0) run.skip('handshakes');
+        return scenarios ? { type: 'sessions', scenarios, order: step.plan.order } : null;
       };
       return;
     case 'race-alloc':

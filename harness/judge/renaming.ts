@@ -44,7 +44,7 @@ export class Answers {
 
   /** Open the slots of a command about to run, all unanswered. */
   open(command: Command): void {
-    this.table.push(command.type === 'call' ? [null] : command.type === 'batch' ? command.calls.map(() => null) : command.type === 'handshake' ? [null, null] : []);
+    this.table.push(command.type === 'call' ? [null] : command.type === 'batch' ? command.calls.map(() => null) : command.type === 'handshake' ? [null, null] : command.type === 'sessions' ? command.scenarios.flatMap(() => [null, null]) : []);
   }
 
   /** The call or handshake `id` answers into `slot`. */

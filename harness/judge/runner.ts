@@ -25,7 +25,7 @@ import { GOALS, Goals, faultPoints } from './goals.ts';
 import { type Answer, Answers } from './renaming.ts';
 import { Epochs } from './epochs.ts';
 import { type FaultParts, injectFault } from './faults.ts';
-import { playScenario } from './scenario.ts';
+import { type ScenarioParts, playScenario, playSessions } from './scenario.ts';
 import { deviate } from './harness-role.ts';
 import { type DiffContext, diffInspections } from './inspection-diff.ts';
 
@@ -175,14 +175,18 @@ export class Run {
         await this.check(index);
         break;
       case 'handshake':
-        await playScenario(
-          { session: this.session, world: this.world, record: this.record, goals: this.goalTracker, answers: this.answerBook, epochs: this.epochs, roleOutcomes: this.roleOutcomes },
-          index,
-          command.scenario,
-        );
+        await playScenario(this.scenarioParts(), index, command.scenario);
+        await this.check(index);
+        break;
+      case 'sessions':
+        await playSessions(this.scenarioParts(), index, command.scenarios, command.order);
         await this.check(index);
         break;
     }
+  }
+
+  private scenarioParts(): ScenarioParts {
+    return { session: this.session, world: this.world, record: this.record, goals: this.goalTracker, answers: this.answerBook, epochs: this.epochs, roleOutcomes: this.roleOutcomes };
   }
 
   /** Inspect: invariants first (they name the requirement), then equality with some possible model state. */

@@ -145,6 +145,8 @@ function processesOfCommand(command: Command | undefined): string[] {
       return command.calls.map((c) => c.process);
     case 'handshake':
       return [command.scenario.server.process, command.scenario.client.process];
+    case 'sessions':
+      return command.scenarios.flatMap((s) => [s.server.process, s.client.process]);
     case 'fault':
       return 'process' in command.fault ? [command.fault.process] : [];
     case 'tick':

@@ -53,6 +53,8 @@ export function shapeKey(c: Pick<Counterexample, 'violated' | 'steps' | 'world'>
         const s = step.scenario;
         return `handshake:${s.flow}:${proc(s.server.process)}/${proc(s.client.process)}:${s.deviation?.kind ?? '-'}:${s.fault ? `${s.fault.kind}@${s.fault.side}` : '-'}`;
       }
+      case 'sessions':
+        return `sessions:${step.scenarios.map((s) => `${s.flow}:${proc(s.server.process)}/${proc(s.client.process)}`).join('+')}`;
     }
   };
   return [c.violated[0] ?? '?', ...c.steps.map(stepKind)].join(' ');

@@ -25,10 +25,17 @@ export function endOf(state: State, sock: Sock): End | undefined {
   return state.conns[sock.conn]?.ends[sock.side];
 }
 
-/** Is the port held in this scope (a host's network ports, or an STG's ports)? */
-export function portHeld(state: State, scope: { host: string } | { stg: number }, port: number): boolean {
+/**
+ * Is the port used in this scope (a host's network ports, or an STG's ports)? With `bound`, only
+ * by a socket that holds it itself (bound, listening, connecting or connected by its own connect):
+ * sockets accepted from a listener share its port and keep no later bind off it once the listener
+ * has closed (SPEC.md §3.4), so that the next session can listen on the WKP while the sessions
+ * before it are still established. Dynamic choices avoid every port in use, accepted or not.
+ */
+export function portHeld(state: State, scope: { host: string } | { stg: number }, port: number, bound = false): boolean {
   for (const sock of Object.values(state.socks)) {
     if (!sock.local || sock.local.port !== port) continue;
+    if (bound && !sock.holdsPort) continue;
     if ('host' in scope && 'host' in sock.local && sock.local.host === scope.host) return true;
     if ('stg' in scope && 'stg' in sock.local && sock.local.stg === scope.stg) return true;
   }

@@ -80,12 +80,19 @@ export function doBind(state: State, ctx: Ctx, key: string, proc: string, op: Ex
     port = choosePort(state, ctx, key, scope, value ? value.local : undefined, [dynReq]);
   } else {
     const inUseReq = sock.family === 'net' ? 'NET-BIND-INUSE' : 'DSS-BIND-INUSE';
-    if (portHeld(state, scope, port)) {
+    if (portHeld(state, scope, port, true)) {
       const rule = sock.family === 'net' ? 'bind.net.port-held→EADDRINUSE' : 'bind.dss.port-held→EADDRINUSE';
       return expectExactly(ctx, key, { error: 'EADDRINUSE' }, [inUseReq], `${describeAddress(addressIn(scope, port))} is held`, rule);
     }
     const explicitReq = sock.family === 'net' ? 'NET-BIND-EXPLICIT' : 'DSS-BIND-STG-PORT';
-    expectExactly(ctx, key, { value: { local: addressIn(scope, port) } }, [explicitReq], 'the port is free', sock.family === 'net' ? 'bind.net.explicit→ok' : 'bind.dss.explicit→ok');
+    const value = { value: { local: addressIn(scope, port) } };
+    if (portHeld(state, scope, port)) {
+      // Only sockets accepted from a closed listener use it (§3.4): a refusal breaks the reuse rule first.
+      const rule = sock.family === 'net' ? 'bind.net.shared-by-accepted' : 'bind.dss.shared-by-accepted';
+      expectExactly(ctx, key, value, [inUseReq, explicitReq], 'only sockets accepted from a closed listener use the port', rule);
+    } else {
+      expectExactly(ctx, key, value, [explicitReq], 'the port is free', sock.family === 'net' ? 'bind.net.explicit→ok' : 'bind.dss.explicit→ok');
+    }
   }
   if ('stg' in scope && Object.values(state.socks).some((s) => s !== sock && s.local && 'stg' in s.local && s.local.stg === scope.stg)) {
     ctx.touch(['STG-PORTS-PER-STG'], 'bind.dss.stg-shared');

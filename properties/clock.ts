@@ -14,7 +14,7 @@ export const clockProperties: readonly Property[] = [
     world: worldArb({ hosts: { min: 2, max: 3 } }),
     plan: planArb({
       // Delays that outlast connects while descriptors, blocks and ports are reused; listeners past their backlog left to time out.
-      steps: { call: 10, batch: 3, pair: 3, raceAlloc: 0, raceConnect: 1, tick: 5, fault: 3, handshake: 0, raceBind: 0, staleConnect: 3, reuseUnread: 0, queueFill: 2, stgDown: 0, crossStg: 0 },
+      steps: { call: 10, batch: 3, pair: 3, raceAlloc: 0, raceConnect: 1, tick: 5, fault: 3, handshake: 0, raceBind: 0, staleConnect: 3, reuseUnread: 0, queueFill: 2, stgDown: 0, crossStg: 0, inFlight: 1 },
       calls: { connect: 5, accept: 4, recv: 4, send: 3 },
       faults: ['partition', 'heal', 'delay', 'undelay'],
       maxLength: 24,

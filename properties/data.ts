@@ -14,7 +14,7 @@ export const dataProperties: readonly Property[] = [
     world: worldArb({ hosts: { min: 2, max: 3 }, processes: { min: 2, max: 3 } }),
     plan: planArb({
       // Descriptors reused after a close with unread bytes; listeners closed with connects queued and held.
-      steps: { call: 10, batch: 3, pair: 5, raceAlloc: 0, raceConnect: 1, tick: 0, fault: 0, handshake: 0, raceBind: 0, staleConnect: 0, reuseUnread: 3, queueFill: 3, stgDown: 0, crossStg: 0 },
+      steps: { call: 10, batch: 3, pair: 5, raceAlloc: 0, raceConnect: 1, tick: 0, fault: 0, handshake: 0, raceBind: 0, staleConnect: 0, reuseUnread: 3, queueFill: 3, stgDown: 0, crossStg: 0, inFlight: 1 },
       calls: { send: 6, recv: 6, close: 2, accept: 2, connect: 2, listen: 1, bind: 1, socket: 1, dss: 0.5 },
       maxLength: 24,
     }),

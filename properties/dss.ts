@@ -17,7 +17,7 @@ export const dssProperties: readonly Property[] = [
     world: worldArb({ stgs: { min: 1, max: 3 }, capacity: { min: 2, max: 12 } }),
     plan: planArb({
       // Ports raced for in one STG from several hosts; calls aimed at other STGs, unknown and failed ones.
-      steps: { call: 12, batch: 3, pair: 3, raceAlloc: 1, raceConnect: 2, tick: 1, fault: 0, handshake: 0, raceBind: 3, staleConnect: 1, reuseUnread: 1, queueFill: 1, stgDown: 2 },
+      steps: { call: 12, batch: 3, pair: 3, raceAlloc: 1, raceConnect: 2, tick: 1, fault: 0, handshake: 0, raceBind: 3, staleConnect: 1, reuseUnread: 1, queueFill: 2, stgDown: 2, inFlight: 1 },
       calls: { dss: 1, stale: 1, getsockname: 2, wrong: 4 },
       maxLength: 24,
     }),

@@ -16,7 +16,7 @@ export const faultProperties: readonly Property[] = [
     ],
     world: worldArb({ capacity: { min: 2, max: 12 } }),
     plan: planArb({
-      steps: { call: 10, batch: 2, pair: 4, raceAlloc: 1, raceConnect: 1, connFault: 3, tick: 3, fault: 6, handshake: 0, raceBind: 1, staleConnect: 2, reuseUnread: 1, queueFill: 1, stgDown: 2, crossStg: 0 },
+      steps: { call: 10, batch: 2, pair: 4, raceAlloc: 1, raceConnect: 1, connFault: 3, tick: 3, fault: 6, handshake: 0, raceBind: 1, staleConnect: 2, reuseUnread: 1, queueFill: 2, stgDown: 2, crossStg: 0, inFlight: 2 },
       maxLength: 24,
     }),
     weight: 3,

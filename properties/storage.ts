@@ -27,7 +27,7 @@ export const storageProperties: readonly Property[] = [
     reqs: ['STG-BUFFER-PER-DIRECTION', 'STG-BACKPRESSURE', 'STG-PORTS-PER-STG', 'DATA-PREFIX-IN-ORDER', 'DATA-SEND-COMPLETE'],
     world: worldArb({ length: { min: 3, max: 10 }, capacity: { min: 4, max: 16 } }),
     plan: planArb({
-      steps: { call: 10, batch: 3, pair: 4, raceAlloc: 0, raceConnect: 0, tick: 1, fault: 0, handshake: 0, raceBind: 0, staleConnect: 0, reuseUnread: 1, queueFill: 0, stgDown: 0, crossStg: 0 },
+      steps: { call: 10, batch: 3, pair: 4, raceAlloc: 0, raceConnect: 0, tick: 1, fault: 0, handshake: 0, raceBind: 0, staleConnect: 0, reuseUnread: 1, queueFill: 0, stgDown: 0, crossStg: 0, inFlight: 1 },
       calls: { send: 8, recv: 8, socket: 1, bind: 1, listen: 1, accept: 1, connect: 1, close: 1, dss: 1 },
       // A full buffer, and a recv across its end, need both sends and reads on connected pairs in every run.
       keep: ['send', 'recv', 'pair'],

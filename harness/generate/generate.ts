@@ -292,6 +292,8 @@ const MACRO_ARMS: readonly { key: 'raceBind' | 'staleConnect' | 'reuseUnread' | 
       undelay: fc.boolean(),
       a: sel,
       b: sel,
+      // One in four: the connect ends with its process's crash instead of its timeout.
+      crash: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     }),
   },
   {

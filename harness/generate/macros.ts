@@ -10,7 +10,7 @@
  * descriptor, control block or port is reused, a descriptor reused after a close with unread
  * bytes, a listener at exactly its backlog or past it when it closes.
  */
-import type { Fault, Op } from '../../spec/messages.ts';
+import type { Address, Fault, Op } from '../../spec/messages.ts';
 import { hostOf } from '../../spec/config.ts';
 import type { State } from '../../reference/index.ts';
 import { type Capabilities, type CallCommand, type Command, type MacroPlan, idleProcesses } from './plan.ts';
@@ -37,6 +37,8 @@ export function* expandMacro(ctx: MacroContext, macro: MacroPlan): Generator<Thu
       return yield* stgDown(ctx, macro);
     case 'cross-stg':
       return yield* crossStg(ctx, macro);
+    case 'in-flight':
+      return yield* inFlight(ctx, macro);
   }
 }
 
@@ -137,7 +139,9 @@ function* raceBind(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'race-bind'
  * and a new connect, before the old request arrives. Optionally the delay is lifted first, so the
  * new connect completes at once and the old request arrives afterwards. The model drops the old
  * request (its connect is gone); an implementation that matches it by slot, descriptor or port
- * completes the wrong connect, or queues a connection nobody made.
+ * completes the wrong connect, or queues a connection nobody made. With `crash`, the connect ends
+ * with its process's crash instead of its timeout (the process recovers at once, its sockets
+ * gone), and a new socket of the recovered process takes the old descriptor.
  */
 function* staleConnect(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'stale-connect' }>): Generator<Thunk> {
   if (!ctx.capabilities.faults.includes('delay')) return;
@@ -160,11 +164,17 @@ function* staleConnect(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'stale-
   yield now({ type: 'fault', fault: { kind: 'delay', channel: family, ticks: delay } });
   yield now(call(connector, { op: 'connect', fd: cfd, to }));
   const oldPort = ctx.state.socks[`${connector}:${cfd}`]?.local?.port;
+  if (macro.crash && ctx.capabilities.faults.includes('crash')) {
+    // The connect ends with its process instead: the recovery frees its socket, block and port.
+    yield now({ type: 'fault', fault: { kind: 'crash', process: connector } });
+    yield now({ type: 'fault', fault: { kind: 'recover', process: connector } });
+  }
   for (let i = 0; i < timeout && !idle(ctx, connector); i++) yield now({ type: 'tick' });
   if (!idle(ctx, connector)) return;
   let fd = cfd;
-  if (macro.reuse !== 'same') {
-    yield now(call(connector, { op: 'close', fd: cfd }));
+  const gone = ctx.state.socks[`${connector}:${cfd}`] === undefined;
+  if (macro.reuse !== 'same' || gone) {
+    if (!gone) yield now(call(connector, { op: 'close', fd: cfd }));
     const fresh = yield* socketAt(ctx, connector, family);
     if (fresh === undefined) return;
     fd = fresh;
@@ -226,7 +236,8 @@ function* reuseUnread(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'reuse-u
  * processes in turn): exactly its bound, or one or two past it (queued or held, the
  * implementation's choice for the first, held for the next). Then the listener is closed (queued
  * connections reset, held connects refused — each connector then reads), or accepts drain it
- * (each letting a held connect in), or the clock runs until held connects time out.
+ * (each letting a held connect in), or the clock runs until held connects time out, or its
+ * process crashes and recovers, or accepts drain it and its port is listened on again.
  */
 function* queueFill(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'queue-fill' }>): Generator<Thunk> {
   const family = macro.family;
@@ -253,6 +264,18 @@ function* queueFill(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'queue-fil
     connected.push({ process, fd });
   }
   if (connected.length === 0 || !idle(ctx, listener)) return;
+  // Past the backlog, but the implementation admitted every connect (backlog + 1 is its choice):
+  // before a close or a crash, one more connector comes, so that one connect is held there.
+  const holding = (): boolean => connected.some((c) => ctx.state.socks[`${c.process}:${c.fd}`]?.state === 'connecting');
+  if ((macro.end === 'close' || macro.end === 'crash') && Math.abs(macro.over) % 3 > 0 && !holding()) {
+    const another = idleProcesses(ctx.state).filter((p) => p !== listener);
+    const process = another[Math.abs(macro.a) % Math.max(1, another.length)];
+    const fd = process === undefined ? undefined : yield* socketAt(ctx, process, family);
+    if (process !== undefined && fd !== undefined) {
+      yield now(call(process, { op: 'connect', fd, to }));
+      connected.push({ process, fd });
+    }
+  }
   switch (macro.end) {
     case 'close':
       yield now(call(listener, { op: 'close', fd: lfd }));
@@ -266,14 +289,63 @@ function* queueFill(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'queue-fil
     case 'tick':
       for (let i = 0; i < ctx.state.config.ticks.connectTimeout; i++) yield now({ type: 'tick' });
       return;
+    case 'crash':
+      return yield* listenerCrash(ctx, listener, lfd, connected);
+    case 'relisten':
+      return yield* relisten(ctx, listener, lfd, to);
   }
 }
 
 /**
+ * The end of a queue-fill where the listener's process crashes, then recovers. A crash closes a
+ * network listener (queued connections reset, held connects refused) but only orphans an STP one:
+ * the storage system keeps it, with its held connects, until the recovery frees it and refuses
+ * them (FAULT-RECOVER-RECLAIMS). When two connects are held (an implementation that holds at
+ * the backlog), the last connector crashes too: its pending connect ends with it
+ * (FAULT-CRASH-TEARDOWN); the other stays for the listener's recovery to refuse. Without the
+ * crash fault the listener is closed instead.
+ */
+function* listenerCrash(ctx: MacroContext, listener: string, lfd: number, connectors: readonly { process: string; fd: number }[]): Generator<Thunk> {
+  if (!ctx.capabilities.faults.includes('crash')) {
+    yield now(call(listener, { op: 'close', fd: lfd }));
+    return;
+  }
+  const waiting = connectors.filter((c) => ctx.state.socks[`${c.process}:${c.fd}`]?.state === 'connecting');
+  const gone = waiting.length >= 2 ? waiting[waiting.length - 1]!.process : undefined;
+  if (gone !== undefined) yield now({ type: 'fault', fault: { kind: 'crash', process: gone } });
+  yield now({ type: 'fault', fault: { kind: 'crash', process: listener } });
+  yield now({ type: 'fault', fault: { kind: 'recover', process: listener } });
+  if (gone !== undefined) yield now({ type: 'fault', fault: { kind: 'recover', process: gone } });
+  for (const c of connectors) if (c.process !== gone && idle(ctx, c.process) && ctx.state.socks[`${c.process}:${c.fd}`]) yield now(call(c.process, { op: 'recv', fd: c.fd, max: 4 }));
+}
+
+/**
+ * The end of a queue-fill where accepts drain the listener, the listener closes, and a new socket
+ * of the same process binds its port explicitly and listens there, while the accepted sockets
+ * still use the port: they keep no later bind off it (SPEC.md §3.4), as the next handshake
+ * session's listen on the WKP needs while the sessions before it are established.
+ */
+function* relisten(ctx: MacroContext, listener: string, lfd: number, to: Address): Generator<Thunk> {
+  for (let i = 0; i < 3 && idle(ctx, listener) && (ctx.state.socks[`${listener}:${lfd}`]?.queue.length ?? 0) > 0; i++) {
+    yield now(call(listener, { op: 'accept', fd: lfd }));
+  }
+  if (!idle(ctx, listener)) return;
+  yield now(call(listener, { op: 'close', fd: lfd }));
+  const family = 'stg' in to ? 'dss' : 'net';
+  const fd = yield* socketAt(ctx, listener, family);
+  if (fd === undefined) return;
+  yield now(call(listener, 'stg' in to ? { op: 'bind', fd, stg: to.stg, port: to.port } : { op: 'bind', fd, port: to.port }));
+  if (ctx.state.socks[`${listener}:${fd}`]?.local) yield now(call(listener, { op: 'listen', fd, backlog: 1 }));
+}
+
+/**
  * The EIO branches of SPEC.md §3.3 on purpose: a process with an STP socket bound in STG g (and,
- * when another process is idle, a connection through g); the STG fails; then bind of a new
- * socket into g, listen on the bound one, connect into g from a fresh socket, and send on the
- * connection, each of which must fail with EIO; then the STG is repaired.
+ * when another process is idle, a connection through g, on which it sends more than g's buffer
+ * holds, so that the send blocks: nobody reads); where the channel can be delayed, a third
+ * process's connect into g whose request is still on its way; the STG fails (twice, with
+ * `twice`), which ends the blocked send and the connect with EIO; then bind of a new socket into
+ * g, listen on the bound one, connect into g from a fresh socket, and send on the connection,
+ * each of which must fail with EIO; then the delay is lifted and the STG repaired.
  */
 function* stgDown(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'stg-down' }>): Generator<Thunk> {
   if (!ctx.capabilities.faults.includes('stg-fail')) return;
@@ -295,12 +367,27 @@ function* stgDown(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'stg-down' }
     if (cfd !== undefined) yield now(call(peer, { op: 'connect', fd: cfd, to }));
   }
   const bound = yield* socketAt(ctx, owner, 'dss');
+  if (peer && cfd !== undefined && ctx.state.socks[`${peer}:${cfd}`]?.state === 'connected') {
+    yield now(call(peer, { op: 'send', fd: cfd, data: letters(stgs[g]!.length + 1 + (Math.abs(macro.a) % 3), macro.a) }));
+  }
+  const third = idleProcesses(ctx.state).find((p) => p !== owner && p !== peer);
+  let delayed = false;
+  if (third && ctx.capabilities.faults.includes('delay')) {
+    const tfd = yield* socketAt(ctx, third, 'dss');
+    if (tfd !== undefined) {
+      yield now({ type: 'fault', fault: { kind: 'delay', channel: 'dss', ticks: 1 + (Math.abs(macro.a) % 2) } });
+      delayed = true;
+      yield now(call(third, { op: 'connect', fd: tfd, to }));
+    }
+  }
   yield now({ type: 'fault', fault: { kind: 'stg-fail', stg } });
+  if (macro.twice) yield now({ type: 'fault', fault: { kind: 'stg-fail', stg } });
   if (bound !== undefined) yield now(call(owner, { op: 'bind', fd: bound, stg, port: 0 }));
   const fresh = yield* socketAt(ctx, owner, 'dss');
   if (fresh !== undefined) yield now(call(owner, { op: 'connect', fd: fresh, to }));
   if (idle(ctx, owner)) yield now(call(owner, { op: 'listen', fd: lfd, backlog: 2 }));
   if (peer && cfd !== undefined && idle(ctx, peer) && ctx.state.socks[`${peer}:${cfd}`]) yield now(call(peer, { op: 'send', fd: cfd, data: '6f6b' }));
+  if (delayed) yield now({ type: 'fault', fault: { kind: 'undelay', channel: 'dss' } });
   yield now({ type: 'fault', fault: { kind: 'stg-repair', stg } });
 }
 
@@ -334,6 +421,63 @@ function* crossStg(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'cross-stg'
   if (!idle(ctx, process)) return;
   const fresh = yield* socketAt(ctx, process, 'dss');
   if (fresh !== undefined) yield now(call(process, { op: 'connect', fd: fresh, to: there }));
+}
+
+/**
+ * What happens to bytes still in flight. A connected pair; its channel delayed; bytes sent from
+ * the connecting end (`big`: for STP more than the STG buffer holds, so the send blocks once the
+ * buffer is full); then, while they are in flight, the connection is reset (what is in flight is
+ * dropped, a blocked send ends with ECONNRESET), the accepting end closes (the bytes reach a
+ * closed socket: a network one answers with a reset, the storage system drops them and frees
+ * their room), or the STG fails (a blocked send ends with EIO). Then the delay is lifted, the
+ * clock runs until everything has arrived, the STG is repaired, and the sender reads.
+ */
+function* inFlight(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'in-flight' }>): Generator<Thunk> {
+  const faults = ctx.capabilities.faults;
+  if (!faults.includes('delay')) return;
+  const family = macro.family;
+  // A fault the implementation lacks, or an STG failure on the network: the receiver closes instead.
+  const then = (macro.then === 'stg-fail' && (family === 'net' || !faults.includes('stg-fail'))) || (macro.then === 'reset' && !faults.includes('reset')) ? 'close' : macro.then;
+  const ready = idleProcesses(ctx.state);
+  if (ready.length < 2) return;
+  const listener = ready[Math.abs(macro.a) % ready.length]!;
+  // Another host when there is one idle: a network delay then holds the bytes between two hosts.
+  const elsewhere = ready.filter((p) => hostOf(ctx.state.config, p) !== hostOf(ctx.state.config, listener));
+  const candidates = elsewhere.length > 0 ? elsewhere : ready.filter((p) => p !== listener);
+  const connector = candidates[Math.abs(macro.b) % candidates.length]!;
+  const lfd = yield* listenerAt(ctx, listener, family, macro.a, 1);
+  if (lfd === undefined) return;
+  const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
+  const cfd = yield* socketAt(ctx, connector, family);
+  if (cfd === undefined) return;
+  yield now(call(connector, { op: 'connect', fd: cfd, to }));
+  const conn = ctx.state.socks[`${connector}:${cfd}`]?.conn;
+  if (conn === null || conn === undefined || !idle(ctx, listener)) return;
+  const before = fdsOf(ctx.state, listener);
+  yield now(call(listener, { op: 'accept', fd: lfd }));
+  const afd = newestFd(ctx.state, listener, before);
+  if (afd === undefined) return;
+  const ticks = 1 + (Math.abs(macro.b) % 2);
+  yield now({ type: 'fault', fault: { kind: 'delay', channel: family, ticks } });
+  const stg = ctx.state.conns[conn]?.stg ?? null;
+  const room = stg === null ? 0 : (ctx.state.config.stgs.find((g) => g.id === stg)?.length ?? 0);
+  const len = macro.big && family === 'dss' ? room + 1 + (Math.abs(macro.len) % 4) : 1 + (Math.abs(macro.len) % 6);
+  yield now(call(connector, { op: 'send', fd: cfd, data: letters(len, macro.len) }));
+  switch (then) {
+    case 'reset':
+      if (ctx.state.socks[`${connector}:${cfd}`]?.conn === conn) yield now({ type: 'fault', fault: { kind: 'reset', process: connector, fd: cfd } });
+      break;
+    case 'close':
+      if (idle(ctx, listener)) yield now(call(listener, { op: 'close', fd: afd }));
+      break;
+    case 'stg-fail':
+      if (stg !== null) yield now({ type: 'fault', fault: { kind: 'stg-fail', stg } });
+      break;
+  }
+  yield now({ type: 'fault', fault: { kind: 'undelay', channel: family } });
+  for (let i = 0; i < ticks; i++) yield now({ type: 'tick' });
+  if (ctx.state.failedStgs.includes(stg ?? -1)) yield now({ type: 'fault', fault: { kind: 'stg-repair', stg: stg! } });
+  if (idle(ctx, connector) && ctx.state.socks[`${connector}:${cfd}`]) yield now(call(connector, { op: 'recv', fd: cfd, max: 16 }));
 }
 
 function letters(len: number, byte: number): string {

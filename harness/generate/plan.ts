@@ -104,7 +104,8 @@ export interface HandshakePlan {
  *   races for the port;
  * - `stale-connect`: a connect delayed past its timeout, then its socket, descriptor, control
  *   block or port reused for a new connect (a new socket on the same descriptor, the same
- *   socket again, or the old port bound explicitly) before the old request arrives;
+ *   socket again, or the old port bound explicitly) before the old request arrives; or the
+ *   connect ended by its process's crash and recovery instead of its timeout;
  * - `reuse-unread`: a connected socket closed with bytes unread, its descriptor reused by a new
  *   socket that connects again and reads;
  * - `queue-fill`: a fresh listener given exactly its backlog of connects, or one or two more
@@ -124,7 +125,17 @@ export interface HandshakePlan {
  */
 export type MacroPlan =
   | { readonly m: 'race-bind'; readonly family: 'net' | 'dss'; readonly n: number; readonly g: number; readonly explicit: boolean }
-  | { readonly m: 'stale-connect'; readonly family: 'net' | 'dss'; readonly reuse: 'socket' | 'same' | 'port'; readonly extra: number; readonly undelay: boolean; readonly a: number; readonly b: number }
+  | {
+      readonly m: 'stale-connect';
+      readonly family: 'net' | 'dss';
+      readonly reuse: 'socket' | 'same' | 'port';
+      readonly extra: number;
+      readonly undelay: boolean;
+      readonly a: number;
+      readonly b: number;
+      /** The connect ends with its process's crash (and recovery) instead of its timeout. */
+      readonly crash?: boolean;
+    }
   | { readonly m: 'reuse-unread'; readonly family: 'net' | 'dss'; readonly a: number; readonly b: number; readonly len: number; readonly byte: number }
   | {
       readonly m: 'queue-fill';

@@ -9,6 +9,7 @@ import { type Emission, type State, initialState, settle, step } from '../../ref
 import { CONFIG, Sim, configWith, hex } from '../../reference/testing/sim.ts';
 import type { Outcome } from '../../spec/messages.ts';
 import { type EpochInput, type Observed, type RoleMessage, checkEpoch } from './checker.ts';
+import { unexplainedMessage } from './attribution.ts';
 
 const NOTHING_SENT: EpochInput = { first: [], issues: [] };
 
@@ -140,5 +141,34 @@ describe('an answer a fault of the epoch made due names that fault first', () =>
     const partition: EpochInput = { first: [{ type: 'fault', fault: { kind: 'partition', hosts: ['cli', 'srv'] } }], issues: [] };
     const failure = failureOf([sim.state], partition, observed([[recv2, { value: { data: hex('zz') } }]]));
     expect(failure.reqs[0]).toBe('DATA-RECV-NONEMPTY-PREFIX');
+  });
+});
+
+describe('a role that gives its step up on the step timeout too soon names the step timeout first', () => {
+  /** The file-system client alone in the model: it listens and waits at 118 for a server that never comes. */
+  function clientWaitingAt118(): State {
+    const started = step(initialState(CONFIG), { type: 'handshake', id: 1, process: 'C', role: 'fs-client', params: {}, hold: [] });
+    if (started.kind !== 'ok') throw new Error('the model refused to start the client');
+    const state = settle(started.state).state;
+    expect(state.roles['1']?.label, 'the client waits at its accept').toBe('118');
+    return state;
+  }
+
+  test('HS-STEP-TIMEOUT: done failed@118 ETIMEDOUT before stepTimeout ticks, whatever keeps the accept blocked', () => {
+    const blame = unexplainedMessage(clientWaitingAt118(), 1, { type: 'done', outcome: { status: 'failed', label: '118', error: 'ETIMEDOUT' } });
+    expect(blame.reqs[0]).toBe('HS-STEP-TIMEOUT');
+    expect(blame.reqs).toContain('HS-STEP-ORDER');
+    expect(blame.expected).toMatch(/^C at step 118 stays blocked: /);
+    expect(blame.actual).toBe('C:done failed@118 ETIMEDOUT');
+  });
+
+  test('another error, or a timeout at a step the role is not at, keeps the blocked call\'s own requirements', () => {
+    const state = clientWaitingAt118();
+    for (const outcome of [
+      { status: 'failed', label: '118', error: 'ECONNABORTED' },
+      { status: 'failed', label: '120', error: 'ETIMEDOUT' },
+    ] as const) {
+      expect(unexplainedMessage(state, 1, { type: 'done', outcome }).reqs[0]).not.toBe('HS-STEP-TIMEOUT');
+    }
   });
 });

@@ -185,5 +185,20 @@ export function unexplainedMessage(state: State, hs: number, message: RoleMessag
     return { rank: RANK_UNEXPLAINED, reqs: ['HS-CONNECT-RETRY'], expected: `${where} retries its refused connect at tick ${run.retryAt}`, actual: `${run.proc}${describeMessage(hs, message)}` };
   }
   const expected = blocked ? `${where} stays blocked: ${blocked.why}` : `${where} makes no further move`;
-  return { rank: RANK_UNEXPLAINED, reqs: blocked ? [...blocked.reqs, 'HS-STEP-ORDER'] : ['HS-STEP-ORDER'], expected, actual: `${run?.proc ?? ''}${describeMessage(hs, message)}` };
+  const actual = `${run?.proc ?? ''}${describeMessage(hs, message)}`;
+  if (run && blocked && timedOutEarly(state, run, message)) {
+    // The role gave its step up on the step's own timeout while the model has it waiting there, fewer than
+    // stepTimeout ticks (time held not counted): the rule that produced the answer is the step timeout's,
+    // whatever keeps the call blocked. Naming the blocking cause first (a partition) blamed a rule the
+    // implementation kept: its call was still waiting when the role gave up.
+    return { rank: RANK_UNEXPLAINED, reqs: ['HS-STEP-TIMEOUT', ...blocked.reqs, 'HS-STEP-ORDER'], expected, actual };
+  }
+  return { rank: RANK_UNEXPLAINED, reqs: blocked ? [...blocked.reqs, 'HS-STEP-ORDER'] : ['HS-STEP-ORDER'], expected, actual };
+}
+
+/** A role's `done failed@<its step> ETIMEDOUT` while the model has it at that step for fewer than stepTimeout ticks. */
+function timedOutEarly(state: State, run: State['roles'][string], message: RoleMessage | undefined): boolean {
+  if (message?.type !== 'done' || message.outcome.status !== 'failed') return false;
+  const { label, error } = message.outcome;
+  return error === 'ETIMEDOUT' && label === run.label && state.now - run.labelSince < state.config.ticks.stepTimeout;
 }

@@ -118,6 +118,21 @@ describe('a socket field that differs names the rule that produced it, or the in
   });
 
   test.each([
+    { name: 'a listener', delayed: 'net', first: 'WIRE-INSPECT-MATCHES' },
+    { name: 'a connected socket of the delayed channel', delayed: 'net', first: 'FAULT-DELAY-CHANNEL' },
+    { name: 'a connected socket of the other channel', delayed: 'dss', first: 'WIRE-INSPECT-MATCHES' },
+  ] as const)('a delay just injected is named for $name only: it holds transmissions, and only a connection has any', ({ name, delayed, first }) => {
+    const sim = new Sim();
+    const [, s] = sim.netPair();
+    const listener = sim.fd('S2', 'net');
+    sim.call('S2', { op: 'listen', fd: listener, backlog: 1 });
+    const delay: Fault = { kind: 'delay', channel: delayed, ticks: 3 };
+    sim.fault(delay);
+    const difference = name === 'a listener' ? differ(sim, 'S2', listener, { state: 'idle' }, delay) : differ(sim, 'S', s, { state: 'eof' }, delay);
+    expect(difference.reqs[0]).toBe(first);
+  });
+
+  test.each([
     { name: 'the reset socket itself', on: 'S', first: 'FAULT-RESET' },
     { name: 'its peer', on: 'C', first: 'FAULT-RESET' },
     { name: 'a socket of another connection', on: 'C2', first: 'WIRE-INSPECT-MATCHES' },

@@ -90,7 +90,7 @@ function transitCause(field: 'state' | 'rx' | 'inflight', view: SocketView, proc
   return [];
 }
 
-/** Whether a fault reached this socket: its process or its peer's, its connection, its STG, its link, its channel. */
+/** Whether a fault reached this socket: its process or its peer's, its connection, its STG, its link, its connection's channel. */
 function faultTouches(fault: Fault, sock: Sock, conn: Conn | undefined): boolean {
   const ends = conn ? conn.ends : [];
   return match(fault)
@@ -98,7 +98,9 @@ function faultTouches(fault: Fault, sock: Sock, conn: Conn | undefined): boolean
     .with({ kind: 'reset' }, (f) => (sock.proc === f.process && sock.fd === f.fd) || ends.some((e) => e.proc === f.process && e.fd === f.fd))
     .with({ kind: P.union('stg-fail', 'stg-repair') }, (f) => conn?.stg === f.stg || (sock.local !== null && 'stg' in sock.local && sock.local.stg === f.stg))
     .with({ kind: P.union('partition', 'heal') }, (f) => conn !== undefined && conn.family === 'net' && [...conn.hosts].sort().join() === [...f.hosts].sort().join())
-    .with({ kind: P.union('delay', 'undelay') }, (f) => sock.family === f.channel)
+    // A delay holds, and its end releases, transmissions: only a connection on that channel has any, never a
+    // listener or an unconnected socket, whose state no delay can change.
+    .with({ kind: P.union('delay', 'undelay') }, (f) => conn !== undefined && conn.family === f.channel)
     .with({ kind: P.union('cbt-reserve', 'cbt-release') }, () => false)
     .exhaustive();
 }

@@ -15,12 +15,12 @@
  */
 import { type EpochInput, type EpochVerdict, type Failure, type Observed, type RoleMessage, type CheckerLimits, DEFAULT_LIMITS, checkEpoch } from './checker.ts';
 import type { Settled, Session } from '../drive/session.ts';
-import { type State, INVARIANT_REQS, checkInvariants, initialState, inspect } from '../../reference/index.ts';
+import { type State, INVARIANT_REQS, checkInvariants, describeOp, describeOutcome, initialState, inspect } from '../../reference/index.ts';
 import type { HandshakeOutcome, Outcome, Reply } from '../../spec/messages.ts';
 import type { WorldConfig } from '../../spec/config.ts';
 import type { Goals } from './goals.ts';
 import type { RunRecord } from './record.ts';
-import { type DiffContext, breachReqs, diffInspections, normalise } from './inspection-diff.ts';
+import { type DiffContext, type Difference, breachReqs, diffInspections, normalise } from './inspection-diff.ts';
 import { type OpenPorts, resolvePorts } from './renaming.ts';
 
 /** How long, after a failure with an answer missing, further settles wait for that answer to turn up late. */
@@ -150,6 +150,26 @@ export class Epochs {
     return record.fail(index, reqs, failure.expected, failure.actual);
   }
 
+  /**
+   * The requirements a differing inspection names, once the call it asks for has been made: like
+   * the late probe, after the failure, deciding only which requirement it is reported under.
+   */
+  private async probed(difference: Difference): Promise<readonly string[]> {
+    const probe = difference.probe;
+    if (!probe) return difference.reqs;
+    const { session, record } = this.parts;
+    const shown = `${probe.process}:${describeOp(probe.call)}`;
+    const id = session.call(probe.process, probe.call);
+    const settled = await session.settle();
+    const answer = settled.replies.find((r): r is Extract<Reply, { type: 'result' }> => r.type === 'result' && r.id === id);
+    if (answer) {
+      record.note(`probe after the failure: ${shown}->${describeOutcome(answer.outcome)}: the inspection alone differs`);
+      return difference.reqs;
+    }
+    record.note(`probe after the failure: ${shown} stays blocked: ${probe.why}`);
+    return probe.blocked;
+  }
+
   /** Take an explained epoch: its trace, goals, the new frontier, what it exercised and found. */
   private accept(verdict: Extract<EpochVerdict, { ok: true }>, input: EpochInput): void {
     const { record, goals } = this.parts;
@@ -189,7 +209,7 @@ export class Epochs {
     if (matching.length === 0) {
       const difference = diffInspections(inspect(named[0]!), view, { state: named[0]!, ...this.parts.contextOf(index) });
       record.note(`inspect: ${difference.text}`);
-      record.fail(index, difference.reqs, difference.expected, difference.actual);
+      record.fail(index, await this.probed(difference), difference.expected, difference.actual);
     }
     record.touch(['WIRE-INSPECT-MATCHES']);
     this.frontier = matching;

@@ -7,8 +7,12 @@ import { describe, expect, test } from 'vitest';
 import { checkInvariants, inspect } from '../../reference/index.ts';
 import { Sim, hex, stateAfter } from '../../reference/testing/sim.ts';
 import { DEFAULT_CONFIG } from '../../spec/config.ts';
-import type { Fault, Inspection, Op } from '../../spec/messages.ts';
+import type { Fault, Inspection, Op, Reply } from '../../spec/messages.ts';
 import { breachReqs, diffInspections } from './inspection-diff.ts';
+import { check } from '../cli/check.ts';
+import type { Implementation } from '../drive/driver.ts';
+import { createReferenceImplementation } from '../drive/reference-implementation.ts';
+import closeWithoutEof from '../../fixtures/mutants/close-without-eof/index.ts';
 
 function modelAfter(calls: readonly [string, Op][]): Inspection {
   return inspect(stateAfter(DEFAULT_CONFIG, calls));
@@ -71,12 +75,33 @@ describe('a socket field that differs names the rule that produced it, or the in
     expect(difference.actual).toBe(`C:${c}.state = "eof"`);
   });
 
-  test('an end-of-stream not shown where one arrived names the inspection too', () => {
+  test('an end-of-stream not shown where one arrived names the inspection too, until a recv shows it never came', () => {
     const sim = new Sim();
     const [c, s] = sim.netPair();
     sim.call('C', { op: 'close', fd: c });
     const difference = differ(sim, 'S', s, { state: 'connected' });
     expect(difference.reqs).toEqual(['WIRE-INSPECT-MATCHES']);
+    // The runner makes this call after the failure: a recv that stays blocked shows the behaviour differs too.
+    expect(difference.probe).toMatchObject({ process: 'S', call: { op: 'recv', fd: s, max: 1 }, blocked: ['DATA-EOF-AFTER-DATA', 'WIRE-INSPECT-MATCHES'] });
+  });
+
+  test('on an STP connection, a recv that stays blocked names the peer\'s close first (DSS-CLOSE-GRACEFUL)', () => {
+    const sim = new Sim();
+    const [c, s] = sim.dssPair();
+    sim.call('C', { op: 'close', fd: c });
+    const difference = differ(sim, 'S', s, { state: 'connected' });
+    expect(difference.probe?.blocked).toEqual(['DSS-CLOSE-GRACEFUL', 'DATA-EOF-AFTER-DATA', 'WIRE-INSPECT-MATCHES']);
+  });
+
+  test('no probe where a recv would not tell: an end-of-stream shown where none arrived, or bytes still unread', () => {
+    const shownEarly = new Sim();
+    const [c] = shownEarly.dssPair();
+    expect(differ(shownEarly, 'C', c, { state: 'eof' }).probe).toBeUndefined();
+    const unread = new Sim();
+    const [x, y] = unread.netPair();
+    unread.call('C', { op: 'send', fd: x, data: hex('a') });
+    unread.call('C', { op: 'close', fd: x });
+    expect(differ(unread, 'S', y, { state: 'connected' }).probe).toBeUndefined();
   });
 
   test('bytes in flight after a listener closed name the inspection, not DATA-PREFIX-IN-ORDER', () => {
@@ -186,5 +211,36 @@ describe('an inspection that breaks an invariant right after blocks were reserve
     expect(breachReqs(breach!, { command: { type: 'fault', fault: reserve } })).toEqual(['CBT-CONSERVATION', 'FAULT-CBT-RESERVE', 'CBT-ALLOC-ON-REQUEST']);
     // Without the reservation just run, the invariant names itself.
     expect(breachReqs(breach!, { command: { type: 'call', process: 'S', call: { op: 'socket', family: 'dss' } } })).toEqual(['CBT-ALLOC-ON-REQUEST']);
+  });
+});
+
+describe('the runner makes the probe a difference asks for, and names what it shows', () => {
+  /** The reference, except that inspect shows a socket at end-of-stream as still connected. */
+  function eofHiddenFromInspect(): Implementation {
+    const inner = createReferenceImplementation();
+    return {
+      handle(request, reply) {
+        inner.handle(request, (message: Reply) => {
+          if (message.type !== 'inspection') return reply(message);
+          const processes = message.state.processes.map((p) => ({ ...p, sockets: p.sockets.map((s) => (s.state === 'eof' ? { ...s, state: 'connected' as const } : s)) }));
+          reply({ ...message, state: { ...message.state, processes } });
+        });
+      },
+    };
+  }
+
+  test.each([
+    { name: 'an inspection that hides an end-of-stream the socket has: the recv returns it', factory: eofHiddenFromInspect, first: 'WIRE-INSPECT-MATCHES', probe: /probe after the failure: .*recv\(\d+,1\)->EOF: the inspection alone differs/ },
+    { name: 'a close that never sends end-of-stream (close-without-eof): the recv stays blocked', factory: closeWithoutEof, first: 'DSS-CLOSE-GRACEFUL', probe: /probe after the failure: .*recv\(\d+,1\) stays blocked/ },
+  ])('$name', async ({ factory, first, probe }) => {
+    let log = '';
+    const summary = await check(
+      { impl: { kind: 'factory', factory }, seed: 1, runs: 200, only: ['streams'], strict: false, expectedFailures: [], reports: [], timeoutMs: 5000, outDir: 'tmp/cx-eof-probe' },
+      { out: (t) => void (log += t), err: (t) => void (log += t) },
+    );
+    expect(summary.exitCode, log).toBe(1);
+    const c = summary.failures[0]!.counterexample;
+    expect(c.violated[0], log).toBe(first);
+    expect(c.trace.flatMap((t) => t.lines).join('\n'), log).toMatch(probe);
   });
 });

@@ -14,7 +14,7 @@ import { match, P } from 'ts-pattern';
 import { type Breach, type State, FAULT_REQS, describeAddress, sockKey } from '../../reference/index.ts';
 import type { Conn, Sock } from '../../reference/state.ts';
 import { partitioned } from '../../reference/world/connections.ts';
-import type { Fault, Inspection, SocketView } from '../../spec/messages.ts';
+import type { Fault, Inspection, Op, SocketView } from '../../spec/messages.ts';
 import { canonical } from '../../reference/equal.ts';
 
 /**
@@ -43,6 +43,12 @@ export interface Difference {
   readonly reqs: readonly string[];
   readonly expected: string;
   readonly actual: string;
+  /**
+   * A call that tells a difference in behaviour from one in the inspection alone, for the runner
+   * to make once the run has failed: if it is still pending at the next settle, the behaviour
+   * differs too and `blocked` is what the failure names instead of `reqs`.
+   */
+  readonly probe?: { readonly process: string; readonly call: Op; readonly blocked: readonly string[]; readonly why: string };
 }
 
 /** How a reserved block's owner reads in a list of owners. */
@@ -112,6 +118,24 @@ function fieldCause(field: keyof SocketView, model: SocketView, actual: SocketVi
   if (field === 'peer' && model.peer === null && actual.family === 'dss') return ['DSS-SOCKET-UNBOUND'];
   if (field === 'state' || field === 'rx' || field === 'inflight') return [...transitCause(field, model, process, context), 'WIRE-INSPECT-MATCHES'];
   return ['WIRE-INSPECT-MATCHES'];
+}
+
+/**
+ * A socket the model has at end-of-stream with nothing left to read, shown still connected, with
+ * no held transmission or fault to explain it: either the end-of-stream never reached it, or the
+ * inspection alone is wrong. A recv tells them apart — it returns end-of-stream at once if the
+ * socket has it, and stays blocked if not — so the failure names the behaviour's requirements
+ * (the peer's close, end-of-stream after the data) only once a call has shown them broken.
+ */
+function eofProbe(field: keyof SocketView, model: SocketView, actual: SocketView, process: string): Difference['probe'] {
+  if (field !== 'state' || model.state !== 'eof' || actual.state !== 'connected' || model.rx !== 0 || actual.rx !== 0) return undefined;
+  const closeReqs = model.family === 'dss' ? ['DSS-CLOSE-GRACEFUL', 'DATA-EOF-AFTER-DATA'] : ['DATA-EOF-AFTER-DATA'];
+  return {
+    process,
+    call: { op: 'recv', fd: model.fd, max: 1 },
+    blocked: [...closeReqs, 'WIRE-INSPECT-MATCHES'],
+    why: 'the end-of-stream the model has delivered never reached the socket',
+  };
 }
 
 /**
@@ -223,11 +247,13 @@ function diffSockets(mp: ProcessView, ap: ProcessView, context: DiffContext): Di
       // (a socket's `block` is a slot number: the implementation's own, never compared)
       if (canonical(ms[field]) === canonical(as[field])) continue;
       const reqs = fieldCause(field, ms, as, mp.process, context);
+      const probe = reqs[0] === 'WIRE-INSPECT-MATCHES' ? eofProbe(field, ms, as, mp.process) : undefined;
       return {
         text: `${mp.process}:${fd}.${field}: model ${JSON.stringify(ms[field])}, implementation ${JSON.stringify(as[field])}`,
         reqs,
         expected: `${mp.process}:${fd}.${field} = ${JSON.stringify(ms[field])}`,
         actual: `${mp.process}:${fd}.${field} = ${JSON.stringify(as[field])}`,
+        ...(probe ? { probe } : {}),
       };
     }
   }

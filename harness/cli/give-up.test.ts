@@ -45,7 +45,8 @@ describe('a give-up ends its property, not the check', () => {
 
   test('a failure another property found outranks a give-up: NON-CONFORMANCE', async () => {
     const summary = await check(
-      base({ impl: { kind: 'module', path: 'fixtures/mutants/dss-born-bound/index.ts' }, only: ['dss-calls', 'net-calls'], runs: 30, seed: 7, limits: tight }),
+      // A seed at which net-calls gives up before it meets the bug (on some seeds it meets it and fails too).
+      base({ impl: { kind: 'module', path: 'fixtures/mutants/dss-born-bound/index.ts' }, only: ['dss-calls', 'net-calls'], runs: 30, seed: 1, limits: tight }),
       quiet(),
     );
     // One property fails on the mutant's bug, the other gives up before finding it.

@@ -12,13 +12,14 @@ import type { Op, Outcome } from '../../spec/messages.ts';
 import type { Observed, RoleMessage } from './epoch-types.ts';
 
 /** "C:socket(dss)->" for the call a violation is about, so that the report says who answered what. */
-export function whose(state: State, action: Action, key: string | null): string {
+export function whose(state: State, action: Action, key: string | null, reportedLabel?: (key: string) => string | undefined): string {
   if (action.type === 'call' && (key === null || key === String(action.id))) return `${action.process}:${describeOp(action.call)}->`;
   const pending = key ? state.pending[key] : undefined;
   if (pending) return `${pending.proc}:${describeOp(pending.op)}->`;
   if (key?.startsWith('h')) {
     const run = state.roles[key.slice(1).split('.')[0]!];
-    if (run) return `${run.proc}[${run.label ?? '?'}]:`;
+    // The label the role reported for that call: the model's own may still be the step before it.
+    if (run) return `${run.proc}[${reportedLabel?.(key) ?? run.label ?? '?'}]:`;
   }
   return '';
 }

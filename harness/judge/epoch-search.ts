@@ -298,7 +298,7 @@ class EpochSearch {
       const ownOrder = (action.type === 'advance' || action.type === 'complete') && result.violation.reqs.includes('HS-STEP-ORDER');
       const reqs = misrouted(node.state, action, result.violation, (key) => this.observeStep(key)?.call);
       const key = result.violation.key ?? (action.type === 'call' ? String(action.id) : null);
-      this.fail(node, RANK_VIOLATION, reqs, result.violation.expected, whose(node.state, action, result.violation.key) + result.violation.actual, [], ownOrder, arrivalOfKey(this.observed, key, node.cursors));
+      this.fail(node, RANK_VIOLATION, reqs, result.violation.expected, whose(node.state, action, result.violation.key, (k) => this.observeStep(k)?.label) + result.violation.actual, [], ownOrder, arrivalOfKey(this.observed, key, node.cursors));
       return null;
     }
     return this.match(node, result, issue, firstDone, branched);

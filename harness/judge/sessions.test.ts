@@ -119,5 +119,7 @@ describe('a run of sessions between the same hosts', () => {
     expect(summary.exitCode).toBe(1);
     expect(summary.failures[0]!.counterexample.violated[0]).toBe('NET-BIND-INUSE');
     expect(output.text()).toMatch(/only sockets accepted from a closed listener use the port/);
+    // The second session's client, at the step it reported (the model's role is still at the step before).
+    expect(output.text()).toMatch(/actual: +P\[114\]:EADDRINUSE/);
   });
 });

@@ -132,6 +132,20 @@ function* raceBind(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'race-bind'
 }
 
 /**
+ * Two idle processes for a connection: the listener picked by `a`, the connector by `b` on
+ * another host when one is idle there — so the request, and a delay that holds it, cross the
+ * network — else another process of the same host.
+ */
+function listenerAndConnector(ctx: MacroContext, a: number, b: number): { listener: string; connector: string } | undefined {
+  const ready = idleProcesses(ctx.state);
+  if (ready.length < 2) return undefined;
+  const listener = ready[Math.abs(a) % ready.length]!;
+  const elsewhere = ready.filter((p) => hostOf(ctx.state.config, p) !== hostOf(ctx.state.config, listener));
+  const candidates = elsewhere.length > 0 ? elsewhere : ready.filter((p) => p !== listener);
+  return { listener, connector: candidates[Math.abs(b) % candidates.length]! };
+}
+
+/**
  * The ABA window of reuse. A listener; the channel delayed for connectTimeout + 1 + extra ticks; a
  * connect, which times out before its request arrives; then the same descriptor, control block or
  * port reused — a new socket (the lowest free descriptor is the old one, its block the freed
@@ -146,13 +160,9 @@ function* raceBind(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'race-bind'
 function* staleConnect(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'stale-connect' }>): Generator<Thunk> {
   if (!ctx.capabilities.faults.includes('delay')) return;
   const family = macro.family;
-  const ready = idleProcesses(ctx.state);
-  if (ready.length < 2) return;
-  const listener = ready[Math.abs(macro.a) % ready.length]!;
-  // Another host when there is one idle: the request then crosses the network.
-  const elsewhere = ready.filter((p) => hostOf(ctx.state.config, p) !== hostOf(ctx.state.config, listener));
-  const candidates = elsewhere.length > 0 ? elsewhere : ready.filter((p) => p !== listener);
-  const connector = candidates[Math.abs(macro.b) % candidates.length]!;
+  const ends = listenerAndConnector(ctx, macro.a, macro.b);
+  if (!ends) return;
+  const { listener, connector } = ends;
   const lfd = yield* listenerAt(ctx, listener, family, macro.a + macro.b, 1);
   if (lfd === undefined) return;
   const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
@@ -438,13 +448,9 @@ function* inFlight(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'in-flight'
   const family = macro.family;
   // A fault the implementation lacks, or an STG failure on the network: the receiver closes instead.
   const then = (macro.then === 'stg-fail' && (family === 'net' || !faults.includes('stg-fail'))) || (macro.then === 'reset' && !faults.includes('reset')) ? 'close' : macro.then;
-  const ready = idleProcesses(ctx.state);
-  if (ready.length < 2) return;
-  const listener = ready[Math.abs(macro.a) % ready.length]!;
-  // Another host when there is one idle: a network delay then holds the bytes between two hosts.
-  const elsewhere = ready.filter((p) => hostOf(ctx.state.config, p) !== hostOf(ctx.state.config, listener));
-  const candidates = elsewhere.length > 0 ? elsewhere : ready.filter((p) => p !== listener);
-  const connector = candidates[Math.abs(macro.b) % candidates.length]!;
+  const ends = listenerAndConnector(ctx, macro.a, macro.b);
+  if (!ends) return;
+  const { listener, connector } = ends;
   const lfd = yield* listenerAt(ctx, listener, family, macro.a, 1);
   if (lfd === undefined) return;
   const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;

@@ -97,6 +97,21 @@ function* socketAt(ctx: MacroContext, process: string, family: 'net' | 'dss'): G
   return newestFd(ctx.state, process, before);
 }
 
+/** A listener (backlog 1) in `listener`'s process and an unconnected socket in `connector`'s, for the connect a macro makes next. */
+function* listenerAndSocket(
+  ctx: MacroContext,
+  listener: string,
+  connector: string,
+  family: 'net' | 'dss',
+  g: number,
+): Generator<Thunk, { lfd: number; to: Address; cfd: number } | undefined> {
+  const lfd = yield* listenerAt(ctx, listener, family, g, 1);
+  if (lfd === undefined) return undefined;
+  const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
+  const cfd = yield* socketAt(ctx, connector, family);
+  return cfd === undefined ? undefined : { lfd, to, cfd };
+}
+
 const idle = (ctx: MacroContext, process: string): boolean => idleProcesses(ctx.state).includes(process);
 
 /**
@@ -163,11 +178,9 @@ function* staleConnect(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'stale-
   const ends = listenerAndConnector(ctx, macro.a, macro.b);
   if (!ends) return;
   const { listener, connector } = ends;
-  const lfd = yield* listenerAt(ctx, listener, family, macro.a + macro.b, 1);
-  if (lfd === undefined) return;
-  const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
-  const cfd = yield* socketAt(ctx, connector, family);
-  if (cfd === undefined) return;
+  const made = yield* listenerAndSocket(ctx, listener, connector, family, macro.a + macro.b);
+  if (!made) return;
+  const { lfd, to, cfd } = made;
   const timeout = ctx.state.config.ticks.connectTimeout;
   const delay = timeout + 1 + (Math.abs(macro.extra) % 2);
   const undo: Fault = { kind: 'undelay', channel: family };
@@ -214,11 +227,9 @@ function* reuseUnread(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'reuse-u
   const listener = ready[Math.abs(macro.a) % ready.length]!;
   const rest = ready.filter((p) => p !== listener);
   const connector = rest[Math.abs(macro.b) % rest.length]!;
-  const lfd = yield* listenerAt(ctx, listener, family, macro.a, 1);
-  if (lfd === undefined) return;
-  const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
-  const cfd = yield* socketAt(ctx, connector, family);
-  if (cfd === undefined) return;
+  const made = yield* listenerAndSocket(ctx, listener, connector, family, macro.a);
+  if (!made) return;
+  const { lfd, to, cfd } = made;
   yield now(call(connector, { op: 'connect', fd: cfd, to }));
   if (ctx.state.socks[`${connector}:${cfd}`]?.state !== 'connected') return;
   const before = fdsOf(ctx.state, listener);
@@ -451,11 +462,9 @@ function* inFlight(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'in-flight'
   const ends = listenerAndConnector(ctx, macro.a, macro.b);
   if (!ends) return;
   const { listener, connector } = ends;
-  const lfd = yield* listenerAt(ctx, listener, family, macro.a, 1);
-  if (lfd === undefined) return;
-  const to = ctx.state.socks[`${listener}:${lfd}`]!.local!;
-  const cfd = yield* socketAt(ctx, connector, family);
-  if (cfd === undefined) return;
+  const made = yield* listenerAndSocket(ctx, listener, connector, family, macro.a);
+  if (!made) return;
+  const { lfd, to, cfd } = made;
   yield now(call(connector, { op: 'connect', fd: cfd, to }));
   const conn = ctx.state.socks[`${connector}:${cfd}`]?.conn;
   if (conn === null || conn === undefined || !idle(ctx, listener)) return;

@@ -2,7 +2,9 @@
  * `dualsock check`: runs the property catalogue against one implementation
  * and turns what happened into a verdict, reports and an exit code.
  *
- * One session for the whole check (reset between runs, never respawn). A seed
+ * One session per instance of the implementation (reset between runs, never respawn): one
+ * instance, or with --jobs N that many, each taking whole properties in turn; results are told in
+ * catalogue order whatever order the lanes finish in, so the output is the same. A seed
  * decides everything that is judged: which properties, how many runs each
  * (counts, never time), which cases in which order. Start-up — loading or
  * spawning the implementation, hello, and a first reset that lets it warm up —
@@ -128,8 +130,11 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
   /** A harness error other than a give-up: it stopped the check, and outranks any verdict. */
   let internal = false;
   let hello: HelloReply | null = null;
-  let session: Session | null = null;
-  let driver: Driver | null = null;
+  /** One session per instance of the implementation (--jobs); the first answers hello for all. */
+  const lanes: Session[] = [];
+  /** Every driver started, stopped at the end whatever happened. */
+  const drivers: Driver[] = [];
+  const progress = new Progress(options.progress ?? false);
   let selected: Property[] = [];
   let stopSignals = (): void => {};
 
@@ -187,7 +192,7 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
       plannedRuns: tallies.reduce((n, t) => n + t.planned, 0),
       calls: acc.calls,
       epochs: acc.epochs,
-      messages: session?.messages ?? 0,
+      messages: lanes.reduce((n, lane) => n + lane.messages, 0),
       handshakes: acc.handshakes,
       frontierMax: acc.frontierMax,
       goals: acc.goals,
@@ -228,11 +233,31 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     }
     preflightOutputs(options.reports, [outDir, ...(options.saveTo ? [resolve(options.saveTo)] : [])]);
 
-    driver = createDriver(options.impl, { timeoutMs: options.timeoutMs, startupTimeoutMs: options.startupTimeoutMs, exitGraceMs: options.exitGraceMs });
-    stopSignals = installInterrupt(driver);
+    const newDriver = (): Driver => {
+      const started = createDriver(options.impl, { timeoutMs: options.timeoutMs, startupTimeoutMs: options.startupTimeoutMs, exitGraceMs: options.exitGraceMs });
+      drivers.push(started);
+      return started;
+    };
+    /** Lane `n` of --jobs: another instance, which must declare what the first declared. */
+    const startLane = async (n: number, first: HelloReply): Promise<Session> => {
+      const laneDriver = newDriver();
+      const laneHello = await laneDriver.start();
+      const said = (h: HelloReply): string => JSON.stringify({ version: h.version, capabilities: h.capabilities });
+      if (said(laneHello) !== said(first)) {
+        throw new UsageError(
+          `--jobs: instance ${n} of the implementation said hello with ${printable(said(laneHello))}, the first with ${printable(said(first))}. Every instance must declare the same version and capabilities; run with --jobs 1.`,
+        );
+      }
+      const laneSession = new Session(laneDriver, laneHello);
+      await laneSession.warmUp(DEFAULT_CONFIG);
+      return laneSession;
+    };
+    const driver = newDriver();
+    stopSignals = installInterrupt(drivers);
     hello = await driver.start();
     acc.exercised.set('WIRE-HELLO-CORE', 1);
-    session = new Session(driver, hello);
+    const session = new Session(driver, hello);
+    lanes.push(session);
     output.out(`dualsock ${VERSION}: checking ${printable(impl.text)} ("${printable(hello.name)}", protocol v${hello.version}) with seed ${seed}\n`);
     const missing = missingCapabilities(hello, options.require ?? []);
     if (missing.length > 0) {
@@ -249,25 +274,34 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     if (options.corpus) await replayCorpus(options.corpus, session, acc, output);
     if (options.shard) output.out(`  shard ${options.shard.index}/${options.shard.count}: ${selected.map((p) => p.id).join(', ')}\n`);
 
+    // --jobs: more instances of the implementation, each a lane that takes whole properties in turn.
+    const jobs = Math.max(1, Math.min(options.jobs ?? 1, selected.length));
+    if (jobs > 1) {
+      lanes.push(...(await Promise.all(Array.from({ length: jobs - 1 }, (_, i) => startLane(i + 2, hello!)))));
+      output.out(`  ${jobs} instances of the implementation at once (--jobs ${jobs}), each running whole properties\n`);
+    }
+
     const deadline = options.budgetMs !== undefined ? Date.now() + options.budgetMs : null;
     const expectedSet = new Set(expected.keys());
-    for (const [index, property] of selected.entries()) {
+    /** What one property did, kept until every property before it is told (lanes finish out of order). */
+    interface Finished {
+      readonly property: Property;
+      readonly planned: number;
+      readonly lacking: readonly string[];
+      readonly result: Awaited<ReturnType<typeof runProperty>> | null;
+      readonly acc: Accumulator;
+    }
+    const runOne = async (lane: Session, index: number): Promise<Finished> => {
+      const property = selected[index]!;
       const planned = options.path ? 1 : plannedRuns(property, options.runs);
       const lacking = [
         ...(property.needs?.handshakes ?? []).filter((r) => !hello!.capabilities.handshakes.includes(r)).map((r) => `role:${r}`),
         ...(property.needs?.faults ?? []).filter((f) => !hello!.capabilities.faults.includes(f as never)).map((f) => `fault:${f}`),
       ];
-      if (lacking.length > 0) {
-        for (const capability of lacking) {
-          acc.skippedCapabilities.set(capability, (acc.skippedCapabilities.get(capability) ?? 0) + 1);
-          for (const req of property.reqs) if (!acc.skipped.has(req)) acc.skipped.set(req, `property ${property.id} needs ${capability}`);
-        }
-        tallies.push({ id: property.id, planned, ran: 0, ended: 'skipped', why: `needs ${lacking.join(', ')}`, elapsedMs: 0 });
-        output.out(`  ${property.id}: skipped (needs ${lacking.join(', ')})\n`);
-        continue;
-      }
+      const own = new Accumulator();
+      if (lacking.length > 0) return { property, planned, lacking, result: null, acc: own };
       const position = `${index + 1}/${selected.length}`;
-      const result = await runProperty(session, property, {
+      const result = await runProperty(lane, property, {
         seed: propertySeed(seed, property.id),
         baseSeed: seed,
         runs: planned,
@@ -279,11 +313,25 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         outDir,
         shown: displayPath,
         saveTo: options.saveTo ? resolve(options.saveTo) : undefined,
-        acc,
+        acc: own,
         expected: expectedSet,
-        onProgress: options.progress ? (ran, of, shrinking) => progressLine(position, property.id, ran, of, shrinking) : undefined,
+        onProgress: options.progress ? (ran, of, shrinking) => progress.show(lane, `[${position}] ${property.id}: ${ran}/${of} runs${shrinking ? ', shrinking a failure' : ''}`) : undefined,
       });
-      if (options.progress) clearProgress();
+      progress.done(lane);
+      return { property, planned, lacking, result, acc: own };
+    };
+    /** Tells one finished property, in catalogue order: its lines, its tally, its failures, its exercises. */
+    const tell = ({ property, planned, lacking, result, acc: own }: Finished): void => {
+      if (!result) {
+        for (const capability of lacking) {
+          acc.skippedCapabilities.set(capability, (acc.skippedCapabilities.get(capability) ?? 0) + 1);
+          for (const req of property.reqs) if (!acc.skipped.has(req)) acc.skipped.set(req, `property ${property.id} needs ${capability}`);
+        }
+        tallies.push({ id: property.id, planned, ran: 0, ended: 'skipped', why: `needs ${lacking.join(', ')}`, elapsedMs: 0 });
+        output.out(`  ${property.id}: skipped (needs ${lacking.join(', ')})\n`);
+        return;
+      }
+      acc.merge(own);
       tallies.push(result.tally);
       for (const failure of result.failures) {
         failures.push(failure);
@@ -296,12 +344,12 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
       const found = result.failures.length > 0 ? 'only expected failures' : 'no failure';
       if (t.ended === 'complete' || t.ended === 'cut') output.out(`  ${property.id}: ${t.ran} of ${t.planned} runs, ${found}${t.ended === 'cut' ? ' — cut short by --budget' : ''}\n`);
       if (result.broken) {
-        protocolError = result.broken.error;
+        protocolError ??= result.broken.error;
         if (result.broken.file) {
           const file = displayPath(result.broken.file);
           output.out(`\n✗ ${property.id}: the implementation broke the wire protocol during a run; the run up to that point is saved.\n  saved:  ${file}\n  replay: npx dualsock replay ${shellQuote(file)} --impl ${shellQuote(impl.text)}\n`);
         }
-        break;
+        stopping = true;
       }
       if (result.harnessError) {
         const message = harnessMessage(result.harnessError, seed, property.id, result.reproduce);
@@ -309,16 +357,35 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         // A give-up ends this property only: the session is sound, and the next run resets the world.
         if (!(result.harnessError instanceof CheckerGaveUp)) {
           internal = true;
-          break;
+          stopping = true;
+          return;
         }
         gaveUp.push(property.id);
         output.out(`  ${property.id}: ${t.ran} of ${t.planned} runs, then the checker gave up; the check goes on without the rest of this property\n`);
       }
-    }
-    await driver.stop();
-    if (driver.broken && !protocolError) protocolError = driver.broken;
+    };
+    // A break or an internal error stops every lane from taking another property; what already ran is told.
+    let stopping = false;
+    let taken = 0;
+    let told = 0;
+    const finished: (Finished | undefined)[] = [];
+    const lane = async (session: Session): Promise<void> => {
+      while (!stopping && taken < selected.length) {
+        const index = taken++;
+        finished[index] = await runOne(session, index);
+        progress.hide();
+        for (let next = finished[told]; next; next = finished[told]) {
+          finished[told++] = undefined;
+          tell(next);
+        }
+        progress.draw();
+      }
+    };
+    await Promise.all(lanes.map(lane));
+    await Promise.all(drivers.map((d) => d.stop()));
+    for (const d of drivers) if (d.broken && !protocolError) protocolError = d.broken;
   } catch (error) {
-    await driver?.stop();
+    await Promise.all(drivers.map((d) => d.stop()));
     if (error instanceof ProtocolError) protocolError = error;
     else if (error instanceof UsageError) {
       // A mistake in what was asked for: said plainly, before or instead of any verdict.
@@ -346,15 +413,38 @@ function harnessMessage(error: unknown, seed: number, property: string | null, r
   return `internal error${where}: ${text}. This is a fault of dualsock, not a verdict on the implementation; please report it with the seed ${seed}${error instanceof Error && error.stack ? `:\n${error.stack}` : '.'}`;
 }
 
-function progressLine(position: string, id: string, ran: number, planned: number, shrinking: boolean): void {
-  const width = process.stderr.columns ?? 80;
-  const text = `  [${position}] ${id}: ${ran}/${planned} runs${shrinking ? ', shrinking a failure' : ''}`;
-  process.stderr.write(`\r${text.slice(0, width - 1).padEnd(width - 1)}`);
-}
+/** The live progress line on a terminal: what each lane is running, on one line. */
+class Progress {
+  private readonly shown = new Map<Session, string>();
 
-function clearProgress(): void {
-  const width = process.stderr.columns ?? 80;
-  process.stderr.write(`\r${' '.repeat(width - 1)}\r`);
+  constructor(private readonly on: boolean) {}
+
+  show(lane: Session, text: string): void {
+    if (!this.on) return;
+    this.shown.set(lane, text);
+    this.draw();
+  }
+
+  done(lane: Session): void {
+    if (!this.on) return;
+    this.shown.delete(lane);
+    this.draw();
+  }
+
+  /** Clears the line, so that output can be written; draw() puts it back. */
+  hide(): void {
+    if (!this.on) return;
+    const width = process.stderr.columns ?? 80;
+    process.stderr.write(`\r${' '.repeat(width - 1)}\r`);
+  }
+
+  draw(): void {
+    if (!this.on) return;
+    if (this.shown.size === 0) return this.hide();
+    const width = process.stderr.columns ?? 80;
+    const text = `  ${[...this.shown.values()].join(' · ')}`;
+    process.stderr.write(`\r${text.slice(0, width - 1).padEnd(width - 1)}`);
+  }
 }
 
 function missingCapabilities(hello: HelloReply, required: readonly string[]): string[] {

@@ -80,6 +80,7 @@ export async function main(argv: string[], output: Output = STDIO): Promise<numb
     .option('--out <dir>', 'where counterexample files are written (default .dualsock/counterexamples)')
     .option('--path <property:path>', 're-run one failure exactly, as its "reproduce" line prints it (with --seed)')
     .option('--shard <i/n>', 'run the i-th of n shares of the properties (for n CI machines), e.g. --shard 2/4')
+    .option('--jobs <n>', 'run n instances of the implementation at once, each taking whole properties (default 1); the same runs, the same verdict, told in the same order. Each instance must be able to run beside the others')
     .addHelpText(
       'after',
       `\n${IMPL_HELP}\n\nFile for --expect-failures (JSON), either form:\n  {"CBT-UNIQUE-OWNER": "known race, ticket 12"}\n  [{"requirement": "CBT-UNIQUE-OWNER", "reason": "known race, ticket 12"}]\n\nExamples:\n  ${CHECK_EXAMPLE}\n  dualsock check --impl fixtures/examples/minimal-inprocess/index.ts\n  dualsock check --impl ./impl.ts --only CBT-UNIQUE-OWNER,fs --report json=out/report.json,junit=out/junit.xml\n\n${EXIT_HELP}\n`,
@@ -224,6 +225,7 @@ export async function parseCheckOptions(flags: Record<string, unknown>): Promise
     colour: useColour(process.stdout),
     columns: columnsOf(process.stdout),
     shard: parseShard(flags.shard),
+    jobs: flags.jobs === undefined ? undefined : parseInteger('--jobs', flags.jobs, 1, 16, '--jobs 2'),
   };
 }
 

@@ -21,10 +21,10 @@ export function implText(spec: ImplementationSpec, given?: string): { text: stri
   }
 }
 
-/** Ctrl-C: end the implementation's process tree before we go. */
-export function installInterrupt(driver: Driver): () => void {
+/** Ctrl-C: end the implementation's process trees (every driver in the list when it comes) before we go. */
+export function installInterrupt(drivers: readonly Driver[]): () => void {
   const onSignal = (signal: NodeJS.Signals): void => {
-    void driver.stop().finally(() => process.kill(process.pid, signal));
+    void Promise.allSettled(drivers.map((driver) => driver.stop())).finally(() => process.kill(process.pid, signal));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

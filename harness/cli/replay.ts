@@ -55,7 +55,7 @@ export async function runReplay(options: ReplayOptions & { readonly implText?: s
   }
   const spec = options.impl;
   const driver = createDriver(spec, { timeoutMs: options.timeoutMs });
-  const stopSignals = installInterrupt(driver);
+  const stopSignals = installInterrupt([driver]);
   let current: Run | null = null;
   try {
     const hello = await driver.start();

@@ -60,6 +60,25 @@ export class Accumulator {
     }
   }
 
+  /** Adds what another accumulator gathered (one property's, run in its own lane), as if absorbed here in turn. */
+  merge(other: Accumulator): void {
+    this.runs += other.runs;
+    this.calls += other.calls;
+    this.handshakes += other.handshakes;
+    this.epochs += other.epochs;
+    this.frontierMax = Math.max(this.frontierMax, other.frontierMax);
+    const add = (into: Map<string, number>, from: ReadonlyMap<string, number>): void => {
+      for (const [key, n] of from) into.set(key, (into.get(key) ?? 0) + n);
+    };
+    add(this.goals, other.goals);
+    add(this.exercised, other.exercised);
+    add(this.fired, other.fired);
+    add(this.skippedCapabilities, other.skippedCapabilities);
+    for (const [req, finding] of other.findings) if (!this.findings.has(req)) this.findings.set(req, finding);
+    for (const [req, why] of other.skipped) this.skipped.set(req, why);
+    for (const [req, failure] of other.failures) if (!this.failures.has(req)) this.failures.set(req, failure);
+  }
+
   /** The first failure of a requirement is the one reported; later ones add nothing a person needs. */
   fail(req: string, detail: string, counterexample: string | null): void {
     if (!this.failures.has(req)) this.failures.set(req, { detail, counterexample });

@@ -58,6 +58,8 @@ export interface CheckOptions {
   readonly colour?: boolean;
   /** The terminal's width, for the console summary. */
   readonly columns?: number;
+  /** Instances of the implementation at once, each running whole properties (default 1). */
+  readonly jobs?: number;
   /** Run only this share of the properties: shard `index` (1-based) of `count`. */
   readonly shard?: { readonly index: number; readonly count: number };
 }

@@ -372,7 +372,10 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
     const lane = async (session: Session): Promise<void> => {
       while (!stopping && taken < selected.length) {
         const index = taken++;
-        finished[index] = await runOne(session, index);
+        const done = await runOne(session, index);
+        finished[index] = done;
+        // This lane's instance is gone or the harness is wrong: no lane takes another property.
+        if (done.result?.broken || (done.result?.harnessError && !(done.result.harnessError instanceof CheckerGaveUp))) stopping = true;
         progress.hide();
         for (let next = finished[told]; next; next = finished[told]) {
           finished[told++] = undefined;
@@ -381,7 +384,16 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         progress.draw();
       }
     };
-    await Promise.all(lanes.map(lane));
+    // Every lane ends before anything is stopped or told: an exception in one stops the others taking more.
+    const ended = await Promise.allSettled(
+      lanes.map((session) =>
+        lane(session).catch((error: unknown) => {
+          stopping = true;
+          throw error;
+        }),
+      ),
+    );
+    for (const end of ended) if (end.status === 'rejected') throw end.reason;
     await Promise.all(drivers.map((d) => d.stop()));
     for (const d of drivers) if (d.broken && !protocolError) protocolError = d.broken;
   } catch (error) {

@@ -43,7 +43,7 @@ function counted(make: (instance: number) => Implementation): () => Implementati
 
 describe('--jobs changes the time a check takes, never what it says', () => {
   test('one lane and three lanes run the same runs, reach the same verdict and print the same lines', async () => {
-    const only = ['wire', 'dispatch', 'streams', 'clock', 'sessions'];
+    const only = ['wire', 'dispatch', 'streams', 'clock'];
     const [first, second] = [base({ only, runs: 4 }), base({ only, runs: 4, jobs: 3 })];
     const one = quiet();
     const alone = await check(first, one);
@@ -75,7 +75,7 @@ describe('--jobs changes the time a check takes, never what it says', () => {
         },
       };
     };
-    const only = ['wire', 'net-calls', 'dss-calls'];
+    const only = ['wire', 'net-calls'];
     const impl = { kind: 'factory' as const, factory: lying };
     const [first, second] = [base({ impl, only, runs: 30 }), base({ impl, only, runs: 30, jobs: 2 })];
     const one = quiet();

@@ -1,6 +1,6 @@
 /**
- * Why this test? checkReply takes a shortcut past zod for `result` replies,
- * for speed. A shortcut that accepted one message the schema rejects would let
+ * Why this test? checkReply takes a shortcut past zod for `result`, `ack` and
+ * `settled` replies, for speed. A shortcut that accepted one message the schema rejects would let
  * a broken implementation through, so the two must agree on everything,
  * including near misses.
  */
@@ -39,11 +39,13 @@ const outcome = fc.oneof(
   fc.record({ value, error: fc.constant('EBADF') }),
   anything,
 );
+const requestId = fc.oneof(fc.nat(), fc.constantFrom(-1, 1.5, '3', Number.MAX_SAFE_INTEGER + 2));
 const message = fc.record(
   {
-    type: fc.constantFrom('result', 'result', 'result', 'ack'),
-    id: fc.oneof(fc.nat(), fc.constantFrom(-1, 1.5, '3', Number.MAX_SAFE_INTEGER + 2)),
+    type: fc.constantFrom('result', 'result', 'result', 'ack', 'settled', 'settled'),
+    id: requestId,
     outcome,
+    pending: fc.oneof(fc.array(requestId, { maxLength: 4 }), fc.array(fc.nat(), { maxLength: 4 }), anything),
     extra: anything,
   },
   { requiredKeys: ['type', 'id'] },
@@ -67,7 +69,10 @@ test.each([
   { type: 'result', id: 1, outcome: { value: { data: '' } } },
   { type: 'result', id: 1, outcome: { value: {} } },
   { type: 'result', id: 1, outcome: { error: 'ECONNREFUSED' } },
-])('a valid result passes: %j', (m) => {
+  { type: 'ack', id: 0 },
+  { type: 'settled', id: 9, pending: [] },
+  { type: 'settled', id: 9, pending: [3, 5] },
+])('a valid result, ack or settled passes: %j', (m) => {
   expect(checkReply(m).success).toBe(true);
 });
 

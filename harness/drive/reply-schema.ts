@@ -1,6 +1,9 @@
 /**
  * Reply validation, once per message, fast on the hot path.
  *
+ * `ack` and `settled`, the commonest replies after `result`, are checked by hand too: their
+ * keys, and each id with the schema's own id check.
+ *
  * `Reply.safeParse` is the rule. It is also slow for the commonest reply, a
  * `result`: zod tries the members of the OpValue union in order and builds
  * (then discards) an issue for every member that does not match. So for a
@@ -55,11 +58,30 @@ function fastResult(message: Record<string, unknown>): boolean {
   return members !== undefined && members.some((member) => member.safeParse(outcome.value).success);
 }
 
+/** Exactly these keys, in any order. */
+function hasKeys(message: Record<string, unknown>, keys: readonly string[]): boolean {
+  let count = 0;
+  for (const key in message) {
+    if (!keys.includes(key)) return false;
+    count++;
+  }
+  return count === keys.length;
+}
+
+const isRequestId = (id: unknown): boolean => REQUEST_ID.safeParse(id).success;
+
+/** True only if the message is an `ack` or a `settled` the Reply schema accepts (the two commonest after `result`). */
+function fastAckOrSettled(message: Record<string, unknown>): boolean {
+  if (message.type === 'ack') return hasKeys(message, ['type', 'id']) && isRequestId(message.id);
+  return hasKeys(message, ['type', 'id', 'pending']) && isRequestId(message.id) && Array.isArray(message.pending) && message.pending.every(isRequestId);
+}
+
 export type ReplyCheck = { success: true; data: Reply } | { success: false; error: z.ZodError };
 
 /** Validates a parsed JSON object against the Reply schema. */
 export function checkReply(message: Record<string, unknown>): ReplyCheck {
-  if (message.type === 'result' && fastResult(message)) return { success: true, data: message as unknown as Reply };
+  const fast = message.type === 'result' ? fastResult(message) : (message.type === 'ack' || message.type === 'settled') && fastAckOrSettled(message);
+  if (fast) return { success: true, data: message as unknown as Reply };
   return Reply.safeParse(message);
 }
 

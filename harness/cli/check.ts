@@ -349,7 +349,6 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
           const file = displayPath(result.broken.file);
           output.out(`\n✗ ${property.id}: the implementation broke the wire protocol during a run; the run up to that point is saved.\n  saved:  ${file}\n  replay: npx dualsock replay ${shellQuote(file)} --impl ${shellQuote(impl.text)}\n`);
         }
-        stopping = true;
       }
       if (result.harnessError) {
         const message = harnessMessage(result.harnessError, seed, property.id, result.reproduce);
@@ -357,7 +356,6 @@ export async function check(options: EngineOptions, output: Output): Promise<Che
         // A give-up ends this property only: the session is sound, and the next run resets the world.
         if (!(result.harnessError instanceof CheckerGaveUp)) {
           internal = true;
-          stopping = true;
           return;
         }
         gaveUp.push(property.id);
@@ -437,10 +435,9 @@ class Progress {
     this.draw();
   }
 
+  /** The lane's property ended; the line is drawn again once its lines are told. */
   done(lane: Session): void {
-    if (!this.on) return;
     this.shown.delete(lane);
-    this.draw();
   }
 
   /** Clears the line, so that output can be written; draw() puts it back. */

@@ -41,23 +41,6 @@ function onlyKey(value: Record<string, unknown>): string | undefined {
   return found;
 }
 
-/** True only if the message is a `result` the Reply schema accepts. */
-function fastResult(message: Record<string, unknown>): boolean {
-  let keys = 0;
-  for (const key in message) {
-    if (key !== 'type' && key !== 'id' && key !== 'outcome') return false;
-    keys++;
-  }
-  if (keys !== 3 || !REQUEST_ID.safeParse(message.id).success) return false;
-  const outcome = message.outcome;
-  if (!isPlainObject(outcome)) return false;
-  const kind = onlyKey(outcome);
-  if (kind === 'error') return ErrorCode.safeParse(outcome.error).success;
-  if (kind !== 'value' || !isPlainObject(outcome.value)) return false;
-  const members = VALUE_BY_KEYS.get(Object.keys(outcome.value).sort().join(','));
-  return members !== undefined && members.some((member) => member.safeParse(outcome.value).success);
-}
-
 /** Exactly these keys, in any order. */
 function hasKeys(message: Record<string, unknown>, keys: readonly string[]): boolean {
   let count = 0;
@@ -69,6 +52,18 @@ function hasKeys(message: Record<string, unknown>, keys: readonly string[]): boo
 }
 
 const isRequestId = (id: unknown): boolean => REQUEST_ID.safeParse(id).success;
+
+/** True only if the message is a `result` the Reply schema accepts. */
+function fastResult(message: Record<string, unknown>): boolean {
+  if (!hasKeys(message, ['type', 'id', 'outcome']) || !isRequestId(message.id)) return false;
+  const outcome = message.outcome;
+  if (!isPlainObject(outcome)) return false;
+  const kind = onlyKey(outcome);
+  if (kind === 'error') return ErrorCode.safeParse(outcome.error).success;
+  if (kind !== 'value' || !isPlainObject(outcome.value)) return false;
+  const members = VALUE_BY_KEYS.get(Object.keys(outcome.value).sort().join(','));
+  return members !== undefined && members.some((member) => member.safeParse(outcome.value).success);
+}
 
 /** True only if the message is an `ack` or a `settled` the Reply schema accepts (the two commonest after `result`). */
 function fastAckOrSettled(message: Record<string, unknown>): boolean {

@@ -160,6 +160,20 @@ function listenerAndConnector(ctx: MacroContext, a: number, b: number): { listen
   return { listener, connector: candidates[Math.abs(b) % candidates.length]! };
 }
 
+/** listenerAndConnector, then listenerAndSocket: the two ends of a connection a macro makes next. */
+function* acrossHosts(
+  ctx: MacroContext,
+  a: number,
+  b: number,
+  family: 'net' | 'dss',
+  g: number,
+): Generator<Thunk, { listener: string; connector: string; lfd: number; to: Address; cfd: number } | undefined> {
+  const ends = listenerAndConnector(ctx, a, b);
+  if (!ends) return undefined;
+  const made = yield* listenerAndSocket(ctx, ends.listener, ends.connector, family, g);
+  return made && { ...ends, ...made };
+}
+
 /**
  * The ABA window of reuse. A listener; the channel delayed for connectTimeout + 1 + extra ticks; a
  * connect, which times out before its request arrives; then the same descriptor, control block or
@@ -175,12 +189,9 @@ function listenerAndConnector(ctx: MacroContext, a: number, b: number): { listen
 function* staleConnect(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'stale-connect' }>): Generator<Thunk> {
   if (!ctx.capabilities.faults.includes('delay')) return;
   const family = macro.family;
-  const ends = listenerAndConnector(ctx, macro.a, macro.b);
-  if (!ends) return;
-  const { listener, connector } = ends;
-  const made = yield* listenerAndSocket(ctx, listener, connector, family, macro.a + macro.b);
+  const made = yield* acrossHosts(ctx, macro.a, macro.b, family, macro.a + macro.b);
   if (!made) return;
-  const { lfd, to, cfd } = made;
+  const { listener, connector, lfd, to, cfd } = made;
   const timeout = ctx.state.config.ticks.connectTimeout;
   const delay = timeout + 1 + (Math.abs(macro.extra) % 2);
   const undo: Fault = { kind: 'undelay', channel: family };
@@ -459,12 +470,9 @@ function* inFlight(ctx: MacroContext, macro: Extract<MacroPlan, { m: 'in-flight'
   const family = macro.family;
   // A fault the implementation lacks, or an STG failure on the network: the receiver closes instead.
   const then = (macro.then === 'stg-fail' && (family === 'net' || !faults.includes('stg-fail'))) || (macro.then === 'reset' && !faults.includes('reset')) ? 'close' : macro.then;
-  const ends = listenerAndConnector(ctx, macro.a, macro.b);
-  if (!ends) return;
-  const { listener, connector } = ends;
-  const made = yield* listenerAndSocket(ctx, listener, connector, family, macro.a);
+  const made = yield* acrossHosts(ctx, macro.a, macro.b, family, macro.a);
   if (!made) return;
-  const { lfd, to, cfd } = made;
+  const { listener, connector, lfd, to, cfd } = made;
   yield now(call(connector, { op: 'connect', fd: cfd, to }));
   const conn = ctx.state.socks[`${connector}:${cfd}`]?.conn;
   if (conn === null || conn === undefined || !idle(ctx, listener)) return;

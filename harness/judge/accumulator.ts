@@ -27,6 +27,11 @@ export function reqsOfCapability(capability: string): string[] {
   return map[kind] ?? [];
 }
 
+/** Adds counts into a map of counts. */
+function addCounts(into: Map<string, number>, from: Iterable<readonly [string, number]>): void {
+  for (const [key, n] of from) into.set(key, (into.get(key) ?? 0) + n);
+}
+
 export class Accumulator {
   readonly exercised = new Map<string, number>();
   /** Per rule of the model (reference/rules.ts), the epochs that took it, over every run. */
@@ -51,32 +56,31 @@ export class Accumulator {
     this.handshakes += run.stats.handshakes;
     this.epochs += run.stats.epochs;
     this.frontierMax = Math.max(this.frontierMax, run.stats.frontierMax);
-    for (const [req, n] of run.touched) this.exercised.set(req, (this.exercised.get(req) ?? 0) + n);
-    for (const [rule, n] of run.fired) this.fired.set(rule, (this.fired.get(rule) ?? 0) + n);
+    addCounts(this.exercised, run.touched);
+    addCounts(this.fired, run.fired);
+    addCounts(this.skippedCapabilities, run.skipped);
     for (const finding of run.soft) if (!this.findings.has(finding.req)) this.findings.set(finding.req, finding.message);
-    for (const [capability, n] of run.skipped) {
-      this.skippedCapabilities.set(capability, (this.skippedCapabilities.get(capability) ?? 0) + n);
+    for (const capability of run.skipped.keys()) {
       for (const req of reqsOfCapability(capability)) this.skipped.set(req, `the implementation does not support ${capability}`);
     }
   }
 
-  /** Adds what another accumulator gathered (one property's, run in its own lane), as if absorbed here in turn. */
+  /**
+   * Adds what another accumulator absorbed (one property's runs, in its own lane), as if its runs
+   * had been absorbed here in turn. Failures are not merged: they are recorded by fail(), here.
+   */
   merge(other: Accumulator): void {
     this.runs += other.runs;
     this.calls += other.calls;
     this.handshakes += other.handshakes;
     this.epochs += other.epochs;
     this.frontierMax = Math.max(this.frontierMax, other.frontierMax);
-    const add = (into: Map<string, number>, from: ReadonlyMap<string, number>): void => {
-      for (const [key, n] of from) into.set(key, (into.get(key) ?? 0) + n);
-    };
-    add(this.goals, other.goals);
-    add(this.exercised, other.exercised);
-    add(this.fired, other.fired);
-    add(this.skippedCapabilities, other.skippedCapabilities);
+    addCounts(this.goals, other.goals);
+    addCounts(this.exercised, other.exercised);
+    addCounts(this.fired, other.fired);
+    addCounts(this.skippedCapabilities, other.skippedCapabilities);
     for (const [req, finding] of other.findings) if (!this.findings.has(req)) this.findings.set(req, finding);
     for (const [req, why] of other.skipped) this.skipped.set(req, why);
-    for (const [req, failure] of other.failures) if (!this.failures.has(req)) this.failures.set(req, failure);
   }
 
   /** The first failure of a requirement is the one reported; later ones add nothing a person needs. */
